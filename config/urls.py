@@ -1,0 +1,16 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("garda.core.urls")),
+    path("akun/", include("garda.accounts.urls")),
+    path("wilayah/", include("garda.wilayah.urls")),
+    path("audit/", include("garda.audit.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path(f"{settings.GARDA_ADMIN_PATH}/", admin.site.urls),
+]
+
+handler403 = "garda.core.views.permission_denied"
+handler404 = "garda.core.views.page_not_found"
+handler500 = "garda.core.views.server_error"

@@ -1,0 +1,52 @@
+"""Roles are assignments (user, role, region); permissions are what a role may do inside its region."""
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from garda.wilayah.models import Level
+
+
+class Role(models.TextChoices):
+    ADMIN_DINAS = "admin_dinas", _("Dinas administrator")
+    STAF_DINAS = "staf_dinas", _("Dinas staff")
+    PIMPINAN = "pimpinan", _("Head of office")
+    KOORDINATOR = "koordinator", _("Kecamatan coordinator (IPSM/TKSK)")
+    PSM = "psm", _("Community social worker (PSM)")
+    OPERATOR_DESA = "operator_desa", _("Village operator")
+    VIEWER = "viewer", _("Viewer (aggregates only)")
+
+
+class Perm(StrEnum):
+    VIEW_REGIONS = "view_regions"
+    VIEW_PEOPLE = "view_people"  # names and details of people, not only counts
+    VIEW_AGGREGATES = "view_aggregates"
+    MANAGE_USERS = "manage_users"
+    VIEW_AUDIT = "view_audit"
+
+
+ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
+    Role.ADMIN_DINAS: frozenset(Perm),
+    Role.STAF_DINAS: frozenset({Perm.VIEW_REGIONS, Perm.VIEW_PEOPLE, Perm.VIEW_AGGREGATES}),
+    Role.PIMPINAN: frozenset(
+        {Perm.VIEW_REGIONS, Perm.VIEW_PEOPLE, Perm.VIEW_AGGREGATES, Perm.VIEW_AUDIT}
+    ),
+    Role.KOORDINATOR: frozenset({Perm.VIEW_REGIONS, Perm.VIEW_PEOPLE, Perm.VIEW_AGGREGATES}),
+    Role.PSM: frozenset({Perm.VIEW_REGIONS, Perm.VIEW_PEOPLE}),
+    Role.OPERATOR_DESA: frozenset({Perm.VIEW_REGIONS, Perm.VIEW_PEOPLE}),
+    Role.VIEWER: frozenset({Perm.VIEW_REGIONS, Perm.VIEW_AGGREGATES}),
+}
+
+# The region levels at which each role may be assigned.
+ROLE_LEVELS: dict[str, frozenset[int]] = {
+    Role.ADMIN_DINAS: frozenset({Level.PROVINSI, Level.KABUPATEN}),
+    Role.STAF_DINAS: frozenset({Level.PROVINSI, Level.KABUPATEN}),
+    Role.PIMPINAN: frozenset({Level.PROVINSI, Level.KABUPATEN}),
+    Role.KOORDINATOR: frozenset({Level.KECAMATAN}),
+    Role.PSM: frozenset({Level.DESA}),
+    Role.OPERATOR_DESA: frozenset({Level.DESA}),
+    Role.VIEWER: frozenset({Level.PROVINSI, Level.KABUPATEN, Level.KECAMATAN}),
+}
+
+DINAS_ROLES = frozenset({Role.ADMIN_DINAS, Role.STAF_DINAS, Role.PIMPINAN})

@@ -1,0 +1,202 @@
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, FormView, ListView, TemplateView, UpdateView
+
+from garda.audit.models import Action
+from garda.audit.services import audit_record, audited_update
+from garda.core.views import PartialMixin, ScopedActionView, ScopedMixin, ServiceFormMixin
+
+from . import selectors, services
+from .forms import AssignmentForm, LoginForm, ReasonForm, UserCreateForm, UserFilterForm
+from .forms import UserUpdateForm
+from .middleware import SESSION_LOGIN_AT
+from .models import RoleAssignment, User
+from .roles import Perm
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: LoginForm) -> HttpResponse:
+        response = super().form_valid(form)
+        self.request.session[SESSION_LOGIN_AT] = timezone.now().timestamp()
+        services.login_succeeded(user=form.get_user())
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            audit_record(actor=request.user, action=Action.LOGOUT, obj=request.user)
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:me")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        user = self.request.user
+        audited_update(
+            user,
+            actor=user,
+            data={"password": user.password, "must_change_password": False},
+            reason=_("Password changed by its owner"),
+        )
+        messages.success(self.request, _("Your password has been changed."))
+        return response
+
+
+class MeView(LoginRequiredMixin, TemplateView):
+    template_name = "accounts/me.html"
+
+
+class UserListView(ScopedMixin, PartialMixin, ListView):
+    model = User
+    permission = Perm.MANAGE_USERS
+    template_name = "accounts/user_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        self.filter_form = UserFilterForm(self.request.GET or None, actor=self.request.user)
+        filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
+        return selectors.user_list(fetched_by=self.request.user, filters=filters)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "filter_form": self.filter_form}
+
+
+class UserDetailView(ScopedMixin, DetailView):
+    model = User
+    permission = Perm.MANAGE_USERS
+    template_name = "accounts/user_detail.html"
+    context_object_name = "account"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        account = self.object
+        return {
+            **super().get_context_data(**kwargs),
+            "assignments": account.assignments.select_related("wilayah").order_by("-valid_from"),
+            "history": selectors.user_history(user=account, fetched_by=self.request.user),
+            "reason_form": ReasonForm(),
+        }
+
+
+class UserCreateView(ScopedMixin, ServiceFormMixin, FormView):
+    model = User
+    permission = Perm.MANAGE_USERS
+    form_class = UserCreateForm
+    template_name = "accounts/user_form.html"
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "actor": self.request.user}
+
+    def perform(self, form: UserCreateForm) -> HttpResponse:
+        data = form.cleaned_data
+        user, password = services.user_create(
+            actor=self.request.user,
+            username=data["username"],
+            name=data["name"],
+            email=data["email"],
+            phone=data["phone"],
+            wilayah=data["wilayah"],
+            role=data["role"],
+            role_wilayah=data["wilayah"],
+        )
+        messages.success(
+            self.request,
+            _("Account %(username)s created. One-time password: %(password)s")
+            % {"username": user.username, "password": password},
+        )
+        return redirect(user.get_absolute_url())
+
+
+class UserUpdateView(ScopedMixin, ServiceFormMixin, UpdateView):
+    model = User
+    permission = Perm.MANAGE_USERS
+    form_class = UserUpdateForm
+    template_name = "accounts/user_form.html"
+    context_object_name = "account"
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "actor": self.request.user}
+
+    def perform(self, form: UserUpdateForm) -> HttpResponse:
+        # The form has already written its values onto the instance; compare with the stored row.
+        stored = User.objects.get(pk=self.object.pk)
+        services.user_update(actor=self.request.user, user=stored, data=form.cleaned_data)
+        messages.success(self.request, _("Changes saved."))
+        return redirect(stored.get_absolute_url())
+
+
+class UserSetActiveView(ScopedActionView):
+    model = User
+    permission = Perm.MANAGE_USERS
+
+    def perform(self, obj: User) -> str:
+        form = ReasonForm(self.request.POST)
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        active = not obj.is_active
+        services.user_set_active(actor=self.request.user, user=obj, active=active, reason=reason)
+        return _("Account activated.") if active else _("Account deactivated.")
+
+
+class UserResetPasswordView(ScopedActionView):
+    model = User
+    permission = Perm.MANAGE_USERS
+
+    def perform(self, obj: User) -> str:
+        password = services.user_reset_password(actor=self.request.user, user=obj)
+        return _("New one-time password for %(username)s: %(password)s") % {
+            "username": obj.username,
+            "password": password,
+        }
+
+
+class AssignmentCreateView(ScopedMixin, ServiceFormMixin, FormView):
+    model = User
+    permission = Perm.MANAGE_USERS
+    form_class = AssignmentForm
+    template_name = "accounts/assignment_form.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if request.user.is_authenticated:
+            self.account = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"valid_from": timezone.localdate(), "wilayah": self.account.wilayah_id}
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "actor": self.request.user}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "account": self.account}
+
+    def perform(self, form: AssignmentForm) -> HttpResponse:
+        services.role_assign(actor=self.request.user, user=self.account, **form.cleaned_data)
+        messages.success(self.request, _("Role granted."))
+        return redirect(self.account.get_absolute_url())
+
+
+class AssignmentEndView(ScopedActionView):
+    model = RoleAssignment
+    permission = Perm.MANAGE_USERS
+
+    def perform(self, obj: RoleAssignment) -> str:
+        services.role_end(actor=self.request.user, assignment=obj)
+        return _("Role ended.")
+
+    def get_success_url(self) -> str:
+        return reverse("accounts:user_detail", args=[self.object.user_id])

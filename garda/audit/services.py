@@ -1,0 +1,118 @@
+"""The audit trail. Services write through `audited_create` / `audited_update` / `audited_delete`,
+so every write records actor, time, object and the changed fields; `audit_view` logs a read."""
+
+import datetime
+import decimal
+import uuid
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from django.db import models, transaction
+
+from garda.core.middleware import current_request_context
+
+from .models import Action, AuditEvent
+
+M = TypeVar("M", bound=models.Model)
+MASK = "***"
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_repr: str = "",
+    wilayah_code: str = "",
+    changes: dict[str, list[Any]] | None = None,
+    reason: str = "",
+) -> AuditEvent:
+    context = current_request_context()
+    actor_user = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEvent.objects.create(
+        actor=actor_user,
+        actor_name=(str(actor_user) if actor_user else str(actor or ""))[:150],
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else object_type,
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=(str(obj) if obj is not None else object_repr)[:200],
+        wilayah_code=wilayah_code or (region_code_of(obj) if obj is not None else ""),
+        changes=changes or {},
+        reason=reason[:300],
+        ip=context.ip if context else None,
+        request_id=context.request_id if context else "",
+    )
+
+
+def region_code_of(obj: models.Model) -> str:
+    """The region an object belongs to, for scoping its trail: its own code or its `wilayah`."""
+    if obj._meta.label_lower == "wilayah.wilayah":
+        return str(obj.pk)
+    return str(getattr(obj, "wilayah_id", None) or "")
+
+
+def audit_view(*, actor: Any, obj: models.Model, reason: str = "") -> AuditEvent:
+    """Log that `actor` opened a personal record. One call, from the view that shows it."""
+    return audit_record(actor=actor, action=Action.VIEW, obj=obj, reason=reason)
+
+
+def audited_create(model: type[M], *, actor: Any, reason: str = "", **fields: Any) -> M:
+    with transaction.atomic():
+        obj = model(**fields)
+        obj.full_clean()
+        obj.save()
+        changes = {name: [None, _audit_value(obj, name)] for name in _field_names(obj)}
+        audit_record(actor=actor, action=Action.CREATE, obj=obj, changes=changes, reason=reason)
+    return obj
+
+
+def audited_update(obj: M, *, actor: Any, data: dict[str, Any], reason: str = "") -> list[str]:
+    """Set the fields that differ, save only those, and log before/after. Returns changed names."""
+    changes: dict[str, list[Any]] = {}
+    for name, value in data.items():
+        before, raw_before = _audit_value(obj, name), _raw_value(obj, name)
+        setattr(obj, name, value)
+        if _raw_value(obj, name) != raw_before:
+            changes[name] = [before, _audit_value(obj, name)]
+    if not changes:
+        return []
+    with transaction.atomic():
+        obj.full_clean()
+        update_fields = [obj._meta.get_field(n).attname for n in changes]
+        if any(f.name == "updated_at" for f in obj._meta.concrete_fields):
+            update_fields.append("updated_at")
+        obj.save(update_fields=update_fields)
+        audit_record(actor=actor, action=Action.UPDATE, obj=obj, changes=changes, reason=reason)
+    return list(changes)
+
+
+def audited_delete(obj: models.Model, *, actor: Any, reason: str = "") -> None:
+    with transaction.atomic():
+        changes = {name: [_audit_value(obj, name), None] for name in _field_names(obj)}
+        audit_record(actor=actor, action=Action.DELETE, obj=obj, changes=changes, reason=reason)
+        obj.delete()
+
+
+def _field_names(obj: models.Model) -> Iterable[str]:
+    skip = {"id", "created_at", "updated_at"}
+    return [f.name for f in obj._meta.concrete_fields if f.name not in skip]
+
+
+def _raw_value(obj: models.Model, name: str) -> Any:
+    return getattr(obj, obj._meta.get_field(name).attname)
+
+
+def _audit_value(obj: models.Model, name: str) -> Any:
+    """The value as stored in the trail: JSON-friendly, secrets masked."""
+    if name in getattr(obj, "AUDIT_MASKED_FIELDS", ()):
+        return MASK
+    return _json_value(_raw_value(obj, name))
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime.date | datetime.datetime | datetime.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | decimal.Decimal):
+        return str(value)
+    return value

@@ -1,0 +1,37 @@
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from garda.accounts.roles import Perm
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url: str
+    permission: str | None
+
+
+NAV = [
+    (_("Home"), "core:home", None),
+    (_("Regions"), "wilayah:list", Perm.VIEW_REGIONS),
+    (_("Users"), "accounts:user_list", Perm.MANAGE_USERS),
+    (_("Audit trail"), "audit:list", Perm.VIEW_AUDIT),
+]
+
+
+def navigation(request: HttpRequest) -> dict:
+    """The menu a user sees: only what their roles allow somewhere."""
+    user = getattr(request, "user", None)
+    items: list[NavItem] = []
+    if user is not None and user.is_authenticated:
+        items = [
+            NavItem(label, reverse(name), perm)
+            for label, name, perm in NAV
+            if perm is None or user.has_garda_perm(perm)
+        ]
+    return {"nav_items": items, "office_name": settings.GARDA_OFFICE_NAME}

@@ -1,0 +1,25 @@
+"""Typed errors raised by services. Views turn them into messages; nothing else catches them."""
+
+from django.core.exceptions import ValidationError
+
+
+class GardaError(Exception):
+    """A refusal that the user can understand and act on; the message is already translated."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def as_validation_error(self) -> ValidationError:
+        if self.field:
+            return ValidationError({self.field: self.message})
+        return ValidationError(self.message)
+
+
+class NotAllowed(GardaError):
+    """The actor may not do this here (outside their area or beyond their role)."""
+
+
+class InvalidState(GardaError):
+    """The step is not allowed from the object's current state."""

@@ -1,0 +1,114 @@
+"""The scoped view mixin every page of people's data uses, the home pages and the error pages."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.template import loader
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView, View
+from django.views.generic.detail import SingleObjectMixin
+
+from .errors import GardaError
+from .selectors import home_context
+
+
+class ScopedMixin(LoginRequiredMixin):
+    """Anonymous -> login; no role granting `permission` -> 403; row outside the areas -> 404.
+
+    `get_queryset` is the only way a scoped view reaches its rows, so a detail view of an
+    out-of-area object finds nothing and answers 404, like a missing one.
+    """
+
+    permission: str
+    model: Any
+    request: HttpRequest
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.user.is_authenticated and not request.user.has_garda_perm(self.permission):
+            raise PermissionDenied(_("Your role does not allow this page."))
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+    def get_queryset(self) -> QuerySet:
+        return self.model.objects.visible_to(self.request.user, self.permission)
+
+
+class PartialMixin:
+    """Render only the named partial of the template for htmx requests (filters, paging)."""
+
+    partial_name = "results"
+    request: HttpRequest
+
+    def get_template_names(self) -> list[str]:
+        names = super().get_template_names()  # type: ignore[misc]
+        if self.request.headers.get("HX-Request") and not self.request.headers.get(
+            "HX-History-Restore-Request"
+        ):
+            return [f"{name}#{self.partial_name}" for name in names]
+        return names
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    def get_template_names(self) -> list[str]:
+        return [f"core/home_{home_context(self.request.user)['kind']}.html"]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), **home_context(self.request.user)}
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No request context: the failure may have come from the database the context needs.
+    return HttpResponse(loader.get_template("500.html").render(), status=500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "403_csrf.html", status=403)
+
+
+class ServiceFormMixin:
+    """Forms whose valid data go to a service: a typed refusal becomes a form error, not a 500."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        try:
+            response = self.perform(form)
+        except GardaError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+            return self.form_invalid(form)  # type: ignore[attr-defined]
+        return response
+
+    def perform(self, form: Any) -> HttpResponse:
+        raise NotImplementedError
+
+
+class ScopedActionView(ScopedMixin, SingleObjectMixin, View):
+    """A POST-only action on one scoped object (deactivate, end a role): service, message, redirect."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = self.get_object()
+        try:
+            message = self.perform(self.object)
+        except GardaError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, message)
+        return redirect(self.get_success_url())
+
+    def perform(self, obj: Any) -> str:
+        raise NotImplementedError
+
+    def get_success_url(self) -> str:
+        return self.object.get_absolute_url()

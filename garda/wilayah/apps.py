@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WilayahConfig(AppConfig):
+    name = "garda.wilayah"
+    label = "wilayah"
+    verbose_name = _("Regions")
