@@ -136,7 +136,11 @@ STATICFILES_DIRS = [
 ]
 MEDIA_ROOT = Path(env("GARDA_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 
-EMAIL_BACKEND = env("GARDA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+MAILERS = {
+    "default": {
+        "BACKEND": env("GARDA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+    }
+}
 DEFAULT_FROM_EMAIL = env("GARDA_FROM_EMAIL", "garda@localhost")
 
 SECURE_CSP = {

@@ -8,7 +8,6 @@ from .base import *  # noqa: F403
 from .base import DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if "DATABASE_URL" not in os.environ:
     DATABASES["default"] = dj_database_url.parse("sqlite:///:memory:")
 DATABASES["default"]["TEST"] = {"NAME": None}

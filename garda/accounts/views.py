@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, ListView, TemplateView, UpdateView
 
@@ -170,10 +171,9 @@ class AssignmentCreateView(ScopedMixin, ServiceFormMixin, FormView):
     form_class = AssignmentForm
     template_name = "accounts/assignment_form.html"
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        if request.user.is_authenticated:
-            self.account = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    @cached_property
+    def account(self) -> User:
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
     def get_initial(self) -> dict[str, Any]:
         return {"valid_from": timezone.localdate(), "wilayah": self.account.wilayah_id}

@@ -24,14 +24,16 @@ class AreaCoverage:
         return self.villages - self.covered
 
 
+AREA_ROLES = DINAS_ROLES | {Role.KOORDINATOR, Role.VIEWER}
+VILLAGE_ROLES = frozenset({Role.PSM, Role.OPERATOR_DESA})
+
+
 def home_kind(user: User) -> str:
+    """"area" for Dinas, coordinators and viewers; "desa" for village roles; "none" without role."""
     roles = user.roles()
-    if roles & DINAS_ROLES:
-        return "dinas"
-    for role, kind in ((Role.KOORDINATOR, "koordinator"), (Role.VIEWER, "viewer")):
-        if role in roles:
-            return kind
-    if roles & {Role.PSM, Role.OPERATOR_DESA}:
+    if roles & AREA_ROLES:
+        return "area"
+    if roles & VILLAGE_ROLES:
         return "desa"
     return "none"
 
@@ -43,7 +45,7 @@ def home_context(user: User) -> dict[str, Any]:
         return context
     areas = Wilayah.objects.filter(code__in=user.areas_for(Perm.VIEW_REGIONS)).order_by("code")
     context["areas"] = list(areas)
-    if kind in ("dinas", "viewer", "koordinator"):
+    if kind == "area":
         context["coverage"] = coverage_by_child(user, context["areas"])
     if kind == "desa":
         context["colleagues"] = colleagues_in(user, context["areas"])

@@ -1,0 +1,54 @@
+# Garda: `make run` starts the demo on SQLite; `make test` runs the suite on SQLite and PostgreSQL.
+VENV := .venv
+PY := $(VENV)/bin/python
+PG_URL ?= postgres://postgres@127.0.0.1:5432/garda
+PYTEST_ARGS ?= -n 2 -q
+export DJANGO_SETTINGS_MODULE ?= config.settings.local
+
+.PHONY: run test test-sqlite test-postgres lint install assets messages clean
+
+$(PY):
+	"$$(scripts/find-python)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip uv
+
+$(VENV)/.installed: $(PY) requirements.lock pyproject.toml
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.lock
+	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+install: $(VENV)/.installed assets
+
+assets: node_modules/.package-lock.json
+
+run: install
+	mkdir -p var
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py demo
+	@echo "Garda: http://127.0.0.1:8000"
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: test-sqlite test-postgres
+
+test-sqlite: install
+	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	@$(PY) scripts/check_postgres.py "$(PG_URL)"
+	DATABASE_URL="$(PG_URL)" DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+# Refresh the Indonesian catalogue after changing user-visible text, then translate what is new.
+messages: install
+	$(PY) manage.py makemessages -l id --ignore=node_modules --ignore=.venv --ignore=var
+	$(PY) manage.py compilemessages -l id --ignore=node_modules --ignore=.venv
+
+clean:
+	rm -rf $(VENV) node_modules var

@@ -1,0 +1,27 @@
+"""`garda demo`: a deterministic Bangka district to try Garda with. Never on production."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from garda.accounts.demo import DEMO_PASSWORD, build_demo_accounts
+from garda.wilayah.loader import BANGKA_SOURCE, wilayah_load
+
+
+class Command(BaseCommand):
+    help = "Load the Bangka demo district and print the demo logins."
+
+    def handle(self, *args, **options) -> None:
+        if settings.GARDA_ENV == "production":
+            raise CommandError(_("The demo data must never be loaded with production settings."))
+        with transaction.atomic():
+            wilayah_load(source=BANGKA_SOURCE, scope="19.01")
+            logins = build_demo_accounts()
+        self.stdout.write(self.style.SUCCESS(_("Demo data ready.")))
+        self.stdout.write(_("Every demo login uses the password: %s") % DEMO_PASSWORD)
+        width = max(len(login.username) for login in logins)
+        for login in logins:
+            self.stdout.write(
+                f"  {login.username:<{width}}  {login.role.label:<36}  {login.region.name}"
+            )
