@@ -10,7 +10,7 @@ from garda.wilayah.models import Level, Wilayah
 from .models import RoleAssignment, User
 from .roles import Role
 
-DEMO_PASSWORD = "Garda-Demo-2026"
+DEMO_PASSWORD = "Garda-Demo-2026"  # noqa: S105 - printed for the demo by design
 DEMO_START = datetime.date(2026, 1, 1)
 DISTRICT = "19.01"
 PILOT_KECAMATAN = "19.01.02"  # Belinyu: every desa has a PSM account
@@ -39,16 +39,25 @@ def demo_logins() -> list[DemoLogin]:
         logins.append(
             DemoLogin(f"koord.{slugify(kec.name)}", _person(index), Role.KOORDINATOR, kec)
         )
+    taken: set[str] = set()
     for index, desa in enumerate(_psm_villages()):
-        name = _person(index + 20)
-        logins.append(DemoLogin(f"psm.{slugify(desa.name)}", name, Role.PSM, desa))
+        username = f"psm.{slugify(desa.name)}"
+        if username in taken:  # village names repeat across kecamatan (Riding Panjang)
+            username = f"{username}.{slugify(desa.parent.name)}"
+        taken.add(username)
+        logins.append(DemoLogin(username, _person(index + 20), Role.PSM, desa))
     lumut = Wilayah.objects.get(code="19.01.02.2007")
     logins.append(DemoLogin("operator.lumut", "Fajar Hidayat", Role.OPERATOR_DESA, lumut))
     return logins
 
 
 def _psm_villages() -> list[Wilayah]:
-    villages = Wilayah.objects.within(DISTRICT).filter(level=Level.DESA).order_by("code")
+    villages = (
+        Wilayah.objects.within(DISTRICT)
+        .filter(level=Level.DESA)
+        .select_related("parent")
+        .order_by("code")
+    )
     chosen, per_kecamatan = [], {}
     for desa in villages:
         kecamatan = desa.parent_id
@@ -58,10 +67,45 @@ def _psm_villages() -> list[Wilayah]:
     return chosen
 
 
-FIRST = ["Siti", "Ahmad", "Nur", "Budi", "Dewi", "Rudi", "Yuli", "Hendra", "Sri", "Andi",
-         "Lina", "Joko", "Maya", "Irwan", "Rahmawati", "Fitri", "Bambang", "Wahyu", "Ani", "Eko"]
-LAST = ["Hayati", "Saputra", "Lestari", "Santoso", "Wulandari", "Hidayat", "Pratama", "Susanti",
-        "Gunawan", "Rahman", "Kusuma", "Setiawan", "Permata", "Syahputra", "Anggraini"]
+FIRST = [
+    "Siti",
+    "Ahmad",
+    "Nur",
+    "Budi",
+    "Dewi",
+    "Rudi",
+    "Yuli",
+    "Hendra",
+    "Sri",
+    "Andi",
+    "Lina",
+    "Joko",
+    "Maya",
+    "Irwan",
+    "Rahmawati",
+    "Fitri",
+    "Bambang",
+    "Wahyu",
+    "Ani",
+    "Eko",
+]
+LAST = [
+    "Hayati",
+    "Saputra",
+    "Lestari",
+    "Santoso",
+    "Wulandari",
+    "Hidayat",
+    "Pratama",
+    "Susanti",
+    "Gunawan",
+    "Rahman",
+    "Kusuma",
+    "Setiawan",
+    "Permata",
+    "Syahputra",
+    "Anggraini",
+]
 
 
 def _person(index: int) -> str:

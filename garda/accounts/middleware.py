@@ -1,4 +1,4 @@
-"""Session rules beyond Django's idle timeout: a hard cap on session age and forced password change."""
+"""Session rules beyond Django's idle timeout: a cap on session age, forced password change."""
 
 from collections.abc import Callable
 
@@ -37,4 +37,6 @@ class AccountRulesMiddleware:
         login_at = request.session.get(SESSION_LOGIN_AT)
         if login_at is None:
             return False
-        return timezone.now().timestamp() - login_at > settings.GARDA_SESSION_MAX_AGE.total_seconds()
+        return (
+            timezone.now().timestamp() - login_at > settings.GARDA_SESSION_MAX_AGE.total_seconds()
+        )

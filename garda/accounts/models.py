@@ -95,7 +95,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def areas_for(self, permission: str) -> list[str]:
         return covering_codes(
-            a.wilayah_id for a in self.active_assignments() if permission in ROLE_PERMISSIONS[a.role]
+            a.wilayah_id
+            for a in self.active_assignments()
+            if permission in ROLE_PERMISSIONS[a.role]
         )
 
     def has_garda_perm(self, permission: str) -> bool:
@@ -158,3 +160,6 @@ class LoginAttempt(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["ip", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.at:%Y-%m-%d %H:%M}"

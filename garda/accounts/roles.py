@@ -1,4 +1,4 @@
-"""Roles are assignments (user, role, region); permissions are what a role may do inside its region."""
+"""Roles are assignments (user, role, region); a permission is what a role may do in its region."""
 
 from enum import StrEnum
 

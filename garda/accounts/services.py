@@ -4,12 +4,13 @@ import datetime
 import secrets
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from garda.audit.models import Action
-from garda.audit.services import audit_record, audited_create, audited_update
+from garda.audit.services import MASK, audit_record, audited_create, audited_update
 from garda.core.errors import GardaError, NotAllowed
 from garda.wilayah.models import Wilayah
 
@@ -52,10 +53,8 @@ def user_create(
         phone=phone,
         wilayah=wilayah,
         must_change_password=True,
-        password="!",  # replaced below, so the hash never enters the trail
+        password=make_password(password),
     )
-    user.set_password(password)
-    user.save(update_fields=["password"])
     role_assign(actor=actor, user=user, role=role, wilayah=role_wilayah)
     return user, password
 
@@ -79,14 +78,29 @@ def user_reset_password(*, actor: User, user: User) -> str:
     """Give the user a new one-time password that must be changed at the next login."""
     _check_manages(actor, user.wilayah)
     password = temporary_password()
-    user.set_password(password)
     audited_update(
         user,
         actor=actor,
-        data={"password": user.password, "must_change_password": True},
+        data={"password": make_password(password), "must_change_password": True},
         reason=_("Password reset by an administrator"),
     )
     return password
+
+
+def user_password_changed(*, user: User) -> None:
+    """The owner chose a new password (Django's form saved it): log it, lift the forced change."""
+    changes: dict[str, list] = {"password": [MASK, MASK]}
+    if user.must_change_password:
+        changes["must_change_password"] = [True, False]
+        user.must_change_password = False
+        user.save(update_fields=["must_change_password"])
+    audit_record(
+        actor=user,
+        action=Action.UPDATE,
+        obj=user,
+        changes=changes,
+        reason=_("Password changed by its owner"),
+    )
 
 
 def role_assign(

@@ -12,12 +12,18 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, ListView, TemplateView, UpdateView
 
 from garda.audit.models import Action
-from garda.audit.services import audit_record, audited_update
+from garda.audit.services import audit_record
 from garda.core.views import PartialMixin, ScopedActionView, ScopedMixin, ServiceFormMixin
 
 from . import selectors, services
-from .forms import AssignmentForm, LoginForm, ReasonForm, UserCreateForm, UserFilterForm
-from .forms import UserUpdateForm
+from .forms import (
+    AssignmentForm,
+    LoginForm,
+    ReasonForm,
+    UserCreateForm,
+    UserFilterForm,
+    UserUpdateForm,
+)
 from .middleware import SESSION_LOGIN_AT
 from .models import RoleAssignment, User
 from .roles import Perm
@@ -48,13 +54,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
-        user = self.request.user
-        audited_update(
-            user,
-            actor=user,
-            data={"password": user.password, "must_change_password": False},
-            reason=_("Password changed by its owner"),
-        )
+        services.user_password_changed(user=self.request.user)
         messages.success(self.request, _("Your password has been changed."))
         return response
 

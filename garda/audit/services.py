@@ -5,7 +5,7 @@ import datetime
 import decimal
 import uuid
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import models, transaction
 
@@ -13,7 +13,6 @@ from garda.core.middleware import current_request_context
 
 from .models import Action, AuditEvent
 
-M = TypeVar("M", bound=models.Model)
 MASK = "***"
 
 
@@ -57,7 +56,9 @@ def audit_view(*, actor: Any, obj: models.Model, reason: str = "") -> AuditEvent
     return audit_record(actor=actor, action=Action.VIEW, obj=obj, reason=reason)
 
 
-def audited_create(model: type[M], *, actor: Any, reason: str = "", **fields: Any) -> M:
+def audited_create[M: models.Model](
+    model: type[M], *, actor: Any, reason: str = "", **fields: Any
+) -> M:
     with transaction.atomic():
         obj = model(**fields)
         obj.full_clean()
@@ -67,7 +68,9 @@ def audited_create(model: type[M], *, actor: Any, reason: str = "", **fields: An
     return obj
 
 
-def audited_update(obj: M, *, actor: Any, data: dict[str, Any], reason: str = "") -> list[str]:
+def audited_update(
+    obj: models.Model, *, actor: Any, data: dict[str, Any], reason: str = ""
+) -> list[str]:
     """Set the fields that differ, save only those, and log before/after. Returns changed names."""
     changes: dict[str, list[Any]] = {}
     for name, value in data.items():

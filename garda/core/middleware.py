@@ -1,4 +1,4 @@
-"""Per-request context (client address, request id) for the audit trail, without passing it around."""
+"""Per-request context (client address, request id) for the audit trail, without threading it."""
 
 import contextvars
 import uuid

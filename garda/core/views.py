@@ -93,7 +93,7 @@ class ServiceFormMixin:
 
 
 class ScopedActionView(ScopedMixin, SingleObjectMixin, View):
-    """A POST-only action on one scoped object (deactivate, end a role): service, message, redirect."""
+    """A POST-only action on one scoped object (deactivate, end a role): service, message, back."""
 
     http_method_names = ["post"]
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import batched
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from django.db import transaction
 from django.db.models import Q
@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from garda.core.errors import GardaError
-from garda.core.scoping import is_within
+from garda.core.scoping import area_condition, is_within
 
 from .models import Level, Wilayah, kind_from_code
 
@@ -36,7 +36,8 @@ PACKAGE_NAME = "idn-area-data"
 PACKAGE_VERSION = "4.0.1"
 # The integrity published for the 4.0.1 tarball; a tarball that differs is refused.
 PACKAGE_INTEGRITY = (
-    "sha512-PhNSIl5T7swVwwWxJOFMtCaeHAF9TUu0HLDf+36EIWZro9j7au83AFIJiBQGL+iRsBDA2OlpJ5fjiqxNYndzOQ=="
+    "sha512-"
+    "PhNSIl5T7swVwwWxJOFMtCaeHAF9TUu0HLDf+36EIWZro9j7au83AFIJiBQGL+iRsBDA2OlpJ5fjiqxNYndzOQ=="
 )
 TARBALL_DATA_DIR = "package/data"
 
@@ -164,9 +165,11 @@ def wilayah_load(*, source: Path | None, scope: str | None = None) -> LoadResult
     """Bring `Wilayah` in line with idn-area-data 4.0.1, inside `scope` (None: all Indonesia).
 
     `source` is None (download with npm), the package's .tgz, or a folder holding the four CSVs
-    directly or under package/data/. Raises WilayahSourceError and writes nothing if the source
-    or the scope is not valid.
+    directly or under data/ or package/data/. Raises WilayahSourceError and writes nothing if the
+    source or the scope is not valid.
     """
+    if scope is not None:
+        _check_scope_form(scope)
     rows = wilayah_source_read(source=source)
     if scope is not None:
         rows = _rows_for_scope(rows=rows, scope=scope)
@@ -296,13 +299,14 @@ def _folder_texts(folder: Path) -> dict[str, str]:
 
 
 def _csv_folder(folder: Path) -> Path:
-    for candidate in (folder, folder / TARBALL_DATA_DIR):
+    # The CSVs themselves, an unpacked package folder, or the folder the tarball was unpacked in.
+    for candidate in (folder, folder / "data", folder / TARBALL_DATA_DIR):
         if all((candidate / name).is_file() for name in SOURCE_FILE_NAMES):
             return candidate
     raise WilayahSourceError(
         _(
-            "The folder %(path)s holds neither the four files %(files)s nor a package/data/ "
-            "folder with them. Nothing was changed."
+            "The folder %(path)s holds neither the four files %(files)s nor a data/ or "
+            "package/data/ folder with them. Nothing was changed."
         )
         % {"path": folder, "files": ", ".join(SOURCE_FILE_NAMES)}
     )
@@ -336,36 +340,44 @@ def _decode_all(contents: dict[str, bytes | None], problems: list[str]) -> dict[
 # --- checking the rows -----------------------------------------------------------------------
 
 
+class ParentFile:
+    """The codes of the level above, to check that every parent exists."""
+
+    def __init__(self, name: str, rows: list[SourceRow]) -> None:
+        self.name = name
+        self.codes = {row.code for row in rows}
+
+
+class _CsvReader(Protocol):
+    line_num: int
+
+    def __next__(self) -> list[str]: ...
+
+
 def _rows_parse(texts: dict[str, str]) -> list[SourceRow]:
     """Parse and check all four files; any problem stops the load before it writes."""
     problems: list[str] = []
     rows: list[SourceRow] = []
-    parent_codes: set[str] = set()
-    parent_file = ""
+    parents: ParentFile | None = None
     for source_file in SOURCE_FILES:
-        file_rows = _file_rows_parse(
-            source_file, texts[source_file.name], parent_codes, parent_file, problems
-        )
-        rows.extend(file_rows)
-        parent_codes = {row.code for row in file_rows}
-        parent_file = source_file.name
+        file_rows = _file_rows_parse(source_file, texts[source_file.name], parents, problems)
+        rows.extend(file_rows or [])
+        # An unreadable parent file is already reported; its children are not orphans for it.
+        parents = None if file_rows is None else ParentFile(source_file.name, file_rows)
     _raise_if_problems(problems)
     return rows
 
 
 def _file_rows_parse(
-    source_file: SourceFile,
-    text: str,
-    parent_codes: set[str],
-    parent_file: str,
-    problems: list[str],
-) -> list[SourceRow]:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    source_file: SourceFile, text: str, parents: ParentFile | None, problems: list[str]
+) -> list[SourceRow] | None:
+    """The file's valid rows, or None if its header is wrong and the rows cannot be read."""
+    reader: _CsvReader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, [])
     except csv.Error as error:
         problems.append(_csv_error_message(source_file.name, 1, error))
-        return []
+        return None
     if tuple(header) != source_file.header:
         problems.append(
             _("%(file)s, line 1: the header must be “%(expected)s”, not “%(found)s”.")
@@ -375,45 +387,47 @@ def _file_rows_parse(
                 "found": ",".join(header),
             }
         )
-        return []  # the columns cannot be trusted, so the rows would only add noise
+        return None
 
     rows: list[SourceRow] = []
     first_lines: dict[str, int] = {}
     for line, values in _numbered_rows(reader, source_file.name, problems):
-        row_problems = _row_problems(source_file, line, values, parent_codes, parent_file)
-        if not row_problems:
-            code = values[0]
-            if code in first_lines:
-                row_problems.append(
-                    _("%(file)s, line %(line)s: the code %(code)s already appears on line %(first)s.")
-                    % {"file": source_file.name, "line": line, "code": code, "first": first_lines[code]}
-                )
-            else:
-                first_lines[code] = line
+        row_problems = _row_problems(source_file, line, values, parents)
+        if not row_problems and values[0] in first_lines:
+            row_problems.append(
+                _("%(file)s, line %(line)s: the code %(code)s already appears on line %(first)s.")
+                % {
+                    "file": source_file.name,
+                    "line": line,
+                    "code": values[0],
+                    "first": first_lines[values[0]],
+                }
+            )
         if row_problems:
             problems.extend(row_problems)
             continue
+        first_lines[values[0]] = line
         parent_code = values[1] if source_file.has_parent else None
         rows.append(SourceRow(values[0], values[-1].strip(), source_file.level, parent_code))
     return rows
 
 
 def _numbered_rows(
-    reader: Iterator[list[str]], file_name: str, problems: list[str]
+    reader: _CsvReader, file_name: str, problems: list[str]
 ) -> Iterator[tuple[int, list[str]]]:
     """The data rows with their line numbers; blank lines are skipped, unreadable CSV stops."""
-    line = 1
     while True:
+        line_before = reader.line_num
         try:
             values = next(reader)
         except StopIteration:
             return
         except csv.Error as error:
-            problems.append(_csv_error_message(file_name, line + 1, error))
+            problems.append(_csv_error_message(file_name, line_before + 1, error))
             return
-        line = reader.line_num  # type: ignore[attr-defined]
         if values:
-            yield line, values
+            # line_num counts physical lines, so a quoted name spanning lines starts earlier.
+            yield line_before + 1, values
 
 
 def _csv_error_message(file_name: str, line: int, error: csv.Error) -> str:
@@ -425,11 +439,7 @@ def _csv_error_message(file_name: str, line: int, error: csv.Error) -> str:
 
 
 def _row_problems(
-    source_file: SourceFile,
-    line: int,
-    values: list[str],
-    parent_codes: set[str],
-    parent_file: str,
+    source_file: SourceFile, line: int, values: list[str], parents: ParentFile | None
 ) -> list[str]:
     where = {"file": source_file.name, "line": line}
     if len(values) != len(source_file.header):
@@ -445,7 +455,7 @@ def _row_problems(
             % {**where, "code": code, "form": source_file.code_form}
         )
     elif source_file.has_parent:
-        problems.extend(_parent_problems(where, code, values[1], parent_codes, parent_file))
+        problems.extend(_parent_problems(where, code, values[1], parents))
     if not name:
         problems.append(
             _("%(file)s, line %(line)s: the name of %(code)s is empty.") % {**where, "code": code}
@@ -459,17 +469,23 @@ def _row_problems(
 
 
 def _parent_problems(
-    where: dict[str, object], code: str, parent_code: str, parent_codes: set[str], parent_file: str
+    where: dict[str, object], code: str, parent_code: str, parents: ParentFile | None
 ) -> list[str]:
     if parent_code != code.rsplit(".", 1)[0]:
         return [
-            _("%(file)s, line %(line)s: the parent code %(parent)s does not match the code %(code)s.")
+            _(
+                "%(file)s, line %(line)s: the parent code %(parent)s does not match "
+                "the code %(code)s."
+            )
             % {**where, "parent": parent_code, "code": code}
         ]
-    if parent_code not in parent_codes:
+    if parents is not None and parent_code not in parents.codes:
         return [
-            _("%(file)s, line %(line)s: the parent %(parent)s of %(code)s is not in %(parent_file)s.")
-            % {**where, "parent": parent_code, "code": code, "parent_file": parent_file}
+            _(
+                "%(file)s, line %(line)s: the parent %(parent)s of %(code)s "
+                "is not in %(parent_file)s."
+            )
+            % {**where, "parent": parent_code, "code": code, "parent_file": parents.name}
         ]
     return []
 
@@ -501,13 +517,16 @@ def _ancestor_codes(code: str) -> list[str]:
     return [".".join(parts[:depth]) for depth in range(1, len(parts))]
 
 
-def _rows_for_scope(*, rows: list[SourceRow], scope: str) -> list[SourceRow]:
-    """The rows inside `scope` plus the scope's ancestors, which its rows need as parents."""
+def _check_scope_form(scope: str) -> None:
     if not any(source_file.code_pattern.fullmatch(scope) for source_file in SOURCE_FILES):
         raise WilayahSourceError(
             _("The scope “%(scope)s” is not a region code such as 19.01. Nothing was changed.")
             % {"scope": scope}
         )
+
+
+def _rows_for_scope(*, rows: list[SourceRow], scope: str) -> list[SourceRow]:
+    """The rows inside `scope` plus the scope's ancestors, which its rows need as parents."""
     ancestors = set(_ancestor_codes(scope))
     scoped = [row for row in rows if row.code in ancestors or is_within(row.code, scope)]
     if not any(row.code == scope for row in scoped):
@@ -529,7 +548,7 @@ def _existing_rows(scope: str | None) -> dict[str, ExistingRow]:
     queryset = Wilayah.objects.all()
     if scope is not None:
         queryset = queryset.filter(
-            Q(pk__in=_ancestor_codes(scope)) | Q(pk__in=Wilayah.objects.within(scope).values("pk"))
+            Q(pk__in=_ancestor_codes(scope)) | area_condition("code", [scope])
         )
     fields = ExistingRow._fields
     return {row[0]: ExistingRow(*row) for row in queryset.values_list(*fields).iterator(2000)}
