@@ -21,7 +21,7 @@ VILLAGES_PER_OTHER_KECAMATAN = 3
 class DemoLogin:
     username: str
     name: str
-    role: str
+    role: Role
     region: Wilayah
 
 
@@ -43,7 +43,7 @@ def demo_logins() -> list[DemoLogin]:
     for index, desa in enumerate(_psm_villages()):
         username = f"psm.{slugify(desa.name)}"
         if username in taken:  # village names repeat across kecamatan (Riding Panjang)
-            username = f"{username}.{slugify(desa.parent.name)}"
+            username = f"{username}.{slugify(desa.parent.name if desa.parent else desa.code)}"
         taken.add(username)
         logins.append(DemoLogin(username, _person(index + 20), Role.PSM, desa))
     lumut = Wilayah.objects.get(code="19.01.02.2007")
@@ -58,9 +58,10 @@ def _psm_villages() -> list[Wilayah]:
         .select_related("parent")
         .order_by("code")
     )
-    chosen, per_kecamatan = [], {}
+    chosen: list[Wilayah] = []
+    per_kecamatan: dict[str, int] = {}
     for desa in villages:
-        kecamatan = desa.parent_id
+        kecamatan = desa.parent_id or ""
         per_kecamatan[kecamatan] = per_kecamatan.get(kecamatan, 0) + 1
         if kecamatan == PILOT_KECAMATAN or per_kecamatan[kecamatan] <= VILLAGES_PER_OTHER_KECAMATAN:
             chosen.append(desa)

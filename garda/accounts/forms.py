@@ -1,6 +1,8 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import RegexValidator
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from garda.wilayah.models import Level, Wilayah
@@ -24,6 +26,13 @@ def regions_managed_by(user: User):
     )
 
 
+def limit_regions(form: forms.BaseForm, regions: QuerySet[Wilayah]) -> None:
+    """Offer only these regions in the form's `wilayah` field."""
+    field = form.fields["wilayah"]
+    assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - a programming error otherwise
+    field.queryset = regions
+
+
 class LoginForm(AuthenticationForm):
     """Django's login form, refusing early while the username or address is locked out."""
 
@@ -35,11 +44,9 @@ class LoginForm(AuthenticationForm):
     }
 
     def clean(self):
-        username = (self.cleaned_data.get("username") or "").strip()
+        username = (self.cleaned_data or {}).get("username", "").strip()
         ip = self.request.META.get("REMOTE_ADDR") if self.request else None
         if username and login_is_locked(username=username, ip=ip):
-            from django.conf import settings
-
             raise forms.ValidationError(
                 self.error_messages["locked"],
                 code="locked",
@@ -72,7 +79,7 @@ class UserCreateForm(forms.Form):
 
     def __init__(self, *args, actor: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["wilayah"].queryset = regions_managed_by(actor)
+        limit_regions(self, regions_managed_by(actor))
 
 
 class UserUpdateForm(forms.ModelForm):
@@ -84,7 +91,7 @@ class UserUpdateForm(forms.ModelForm):
 
     def __init__(self, *args, actor: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["wilayah"].queryset = regions_managed_by(actor)
+        limit_regions(self, regions_managed_by(actor))
 
 
 class AssignmentForm(forms.Form):
@@ -99,10 +106,10 @@ class AssignmentForm(forms.Form):
 
     def __init__(self, *args, actor: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["wilayah"].queryset = regions_managed_by(actor)
+        limit_regions(self, regions_managed_by(actor))
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("valid_from"), data.get("valid_to")
         if start and end and end <= start:
             self.add_error("valid_to", _("The end date must be after the start date."))
@@ -115,7 +122,9 @@ class ReasonForm(forms.Form):
 
 class UserFilterForm(forms.Form):
     q = forms.CharField(label=_("search"), required=False)
-    role = forms.ChoiceField(label=_("role"), required=False, choices=[("", _("All roles"))])
+    role = forms.ChoiceField(
+        label=_("role"), required=False, choices=[("", _("All roles")), *Role.choices]
+    )
     wilayah = RegionChoiceField(
         label=_("region"), required=False, queryset=Wilayah.objects.none(), empty_label=_("All")
     )
@@ -127,7 +136,4 @@ class UserFilterForm(forms.Form):
 
     def __init__(self, *args, actor: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [("", _("All roles")), *Role.choices]
-        self.fields["wilayah"].queryset = regions_managed_by(actor).filter(
-            level__lte=Level.KECAMATAN
-        )
+        limit_regions(self, regions_managed_by(actor).filter(level__lte=Level.KECAMATAN))

@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -13,7 +13,12 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView, U
 
 from garda.audit.models import Action
 from garda.audit.services import audit_record
-from garda.core.views import PartialMixin, ScopedActionView, ScopedMixin, ServiceFormMixin
+from garda.core.views import (
+    PartialMixin,
+    ScopedActionView,
+    ScopedMixin,
+    ServiceFormMixin,
+)
 
 from . import selectors, services
 from .forms import (
@@ -34,7 +39,7 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
-    def form_valid(self, form: LoginForm) -> HttpResponse:
+    def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         self.request.session[SESSION_LOGIN_AT] = timezone.now().timestamp()
         services.login_succeeded(user=form.get_user())
@@ -54,7 +59,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
-        services.user_password_changed(user=self.request.user)
+        services.user_password_changed(user=cast(User, self.request.user))
         messages.success(self.request, _("Your password has been changed."))
         return response
 
@@ -70,9 +75,9 @@ class UserListView(ScopedMixin, PartialMixin, ListView):
     paginate_by = 25
 
     def get_queryset(self):
-        self.filter_form = UserFilterForm(self.request.GET or None, actor=self.request.user)
+        self.filter_form = UserFilterForm(self.request.GET or None, actor=self.actor)
         filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
-        return selectors.user_list(fetched_by=self.request.user, filters=filters)
+        return selectors.user_list(fetched_by=self.actor, filters=filters)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), "filter_form": self.filter_form}
@@ -89,7 +94,7 @@ class UserDetailView(ScopedMixin, DetailView):
         return {
             **super().get_context_data(**kwargs),
             "assignments": account.assignments.select_related("wilayah").order_by("-valid_from"),
-            "history": selectors.user_history(user=account, fetched_by=self.request.user),
+            "history": selectors.user_history(user=account, fetched_by=self.actor),
             "reason_form": ReasonForm(),
         }
 
@@ -101,12 +106,12 @@ class UserCreateView(ScopedMixin, ServiceFormMixin, FormView):
     template_name = "accounts/user_form.html"
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "actor": self.request.user}
+        return {**super().get_form_kwargs(), "actor": self.actor}
 
     def perform(self, form: UserCreateForm) -> HttpResponse:
         data = form.cleaned_data
         user, password = services.user_create(
-            actor=self.request.user,
+            actor=self.actor,
             username=data["username"],
             name=data["name"],
             email=data["email"],
@@ -131,12 +136,12 @@ class UserUpdateView(ScopedMixin, ServiceFormMixin, UpdateView):
     context_object_name = "account"
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "actor": self.request.user}
+        return {**super().get_form_kwargs(), "actor": self.actor}
 
     def perform(self, form: UserUpdateForm) -> HttpResponse:
         # The form has already written its values onto the instance; compare with the stored row.
         stored = User.objects.get(pk=self.object.pk)
-        services.user_update(actor=self.request.user, user=stored, data=form.cleaned_data)
+        services.user_update(actor=self.actor, user=stored, data=form.cleaned_data)
         messages.success(self.request, _("Changes saved."))
         return redirect(stored.get_absolute_url())
 
@@ -149,7 +154,7 @@ class UserSetActiveView(ScopedActionView):
         form = ReasonForm(self.request.POST)
         reason = form.cleaned_data["reason"] if form.is_valid() else ""
         active = not obj.is_active
-        services.user_set_active(actor=self.request.user, user=obj, active=active, reason=reason)
+        services.user_set_active(actor=self.actor, user=obj, active=active, reason=reason)
         return _("Account activated.") if active else _("Account deactivated.")
 
 
@@ -158,7 +163,7 @@ class UserResetPasswordView(ScopedActionView):
     permission = Perm.MANAGE_USERS
 
     def perform(self, obj: User) -> str:
-        password = services.user_reset_password(actor=self.request.user, user=obj)
+        password = services.user_reset_password(actor=self.actor, user=obj)
         return _("New one-time password for %(username)s: %(password)s") % {
             "username": obj.username,
             "password": password,
@@ -179,13 +184,13 @@ class AssignmentCreateView(ScopedMixin, ServiceFormMixin, FormView):
         return {"valid_from": timezone.localdate(), "wilayah": self.account.wilayah_id}
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "actor": self.request.user}
+        return {**super().get_form_kwargs(), "actor": self.actor}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), "account": self.account}
 
     def perform(self, form: AssignmentForm) -> HttpResponse:
-        services.role_assign(actor=self.request.user, user=self.account, **form.cleaned_data)
+        services.role_assign(actor=self.actor, user=self.account, **form.cleaned_data)
         messages.success(self.request, _("Role granted."))
         return redirect(self.account.get_absolute_url())
 
@@ -195,7 +200,7 @@ class AssignmentEndView(ScopedActionView):
     permission = Perm.MANAGE_USERS
 
     def perform(self, obj: RoleAssignment) -> str:
-        services.role_end(actor=self.request.user, assignment=obj)
+        services.role_end(actor=self.actor, assignment=obj)
         return _("Role ended.")
 
     def get_success_url(self) -> str:

@@ -6,7 +6,9 @@ from .models import Action
 
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=_("actor"), required=False)
-    action = forms.ChoiceField(label=_("action"), required=False)
+    action = forms.ChoiceField(
+        label=_("action"), required=False, choices=[("", _("All")), *Action.choices]
+    )
     object_type = forms.CharField(label=_("object type"), required=False)
     wilayah = forms.CharField(label=_("region code"), required=False)
     date_from = forms.DateField(
@@ -15,7 +17,3 @@ class AuditFilterForm(forms.Form):
     date_to = forms.DateField(
         label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", _("All")), *Action.choices]

@@ -82,7 +82,7 @@ def audited_update(
         return []
     with transaction.atomic():
         obj.full_clean()
-        update_fields = [obj._meta.get_field(n).attname for n in changes]
+        update_fields = [_attname(obj, n) for n in changes]
         if any(f.name == "updated_at" for f in obj._meta.concrete_fields):
             update_fields.append("updated_at")
         obj.save(update_fields=update_fields)
@@ -102,8 +102,14 @@ def _field_names(obj: models.Model) -> Iterable[str]:
     return [f.name for f in obj._meta.concrete_fields if f.name not in skip]
 
 
+def _attname(obj: models.Model, name: str) -> str:
+    field = obj._meta.get_field(name)
+    assert isinstance(field, models.Field)  # noqa: S101 - services only write concrete fields
+    return field.attname
+
+
 def _raw_value(obj: models.Model, name: str) -> Any:
-    return getattr(obj, obj._meta.get_field(name).attname)
+    return getattr(obj, _attname(obj, name))
 
 
 def _audit_value(obj: models.Model, name: str) -> Any:

@@ -19,7 +19,7 @@ class AuditListView(ScopedMixin, PartialMixin, ListView):
     def get_queryset(self):
         self.filter_form = AuditFilterForm(self.request.GET or None)
         filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
-        return audit_list(fetched_by=self.request.user, filters=filters)
+        return audit_list(fetched_by=self.actor, filters=filters)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), "filter_form": self.filter_form}

@@ -16,7 +16,8 @@ from django.db.models import Q
 class AreaHolder(Protocol):
     """What the scoping needs of a user: the region codes where they hold a permission."""
 
-    is_authenticated: bool
+    @property
+    def is_authenticated(self) -> bool: ...
 
     def areas_for(self, permission: str) -> list[str]: ...
 

@@ -29,7 +29,7 @@ VILLAGE_ROLES = frozenset({Role.PSM, Role.OPERATOR_DESA})
 
 
 def home_kind(user: User) -> str:
-    """"area": Dinas, coordinators, viewers; "desa": village roles; "none": no role."""
+    """ "area": Dinas, coordinators, viewers; "desa": village roles; "none": no role."""
     roles = user.roles()
     if roles & AREA_ROLES:
         return "area"

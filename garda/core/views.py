@@ -1,6 +1,6 @@
 """The scoped view mixin every page of people's data uses, the home pages and the error pages."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -14,7 +14,10 @@ from django.views.generic import TemplateView, View
 from django.views.generic.detail import SingleObjectMixin
 
 from .errors import GardaError
-from .selectors import home_context
+
+if TYPE_CHECKING:
+    from garda.accounts.models import User
+from .selectors import home_context, home_kind
 
 
 class ScopedMixin(LoginRequiredMixin):
@@ -28,13 +31,18 @@ class ScopedMixin(LoginRequiredMixin):
     model: Any
     request: HttpRequest
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.is_authenticated and not request.user.has_garda_perm(self.permission):
             raise PermissionDenied(_("Your role does not allow this page."))
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
+    @property
+    def actor(self) -> "User":
+        """The logged-in user (LoginRequiredMixin has already turned anonymous visitors away)."""
+        return cast("User", self.request.user)
+
     def get_queryset(self) -> QuerySet:
-        return self.model.objects.visible_to(self.request.user, self.permission)
+        return self.model.objects.visible_to(self.actor, self.permission)
 
 
 class PartialMixin:
@@ -53,11 +61,14 @@ class PartialMixin:
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
-    def get_template_names(self) -> list[str]:
-        return [f"core/home_{home_context(self.request.user)['kind']}.html"]
-
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), **home_context(self.request.user)}
+        return {
+            **super().get_context_data(**kwargs),
+            **home_context(cast("User", self.request.user)),
+        }
+
+    def get_template_names(self) -> list[str]:
+        return [f"core/home_{home_kind(cast('User', self.request.user))}.html"]
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

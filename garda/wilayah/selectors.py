@@ -14,7 +14,7 @@ def top_areas(*, user: User, permission: str) -> QuerySet[Wilayah]:
 
 def region_overview(*, region: Wilayah, user: User) -> dict[str, Any]:
     """Children and, for those allowed to see people, who holds a role in the region."""
-    ancestors = []
+    ancestors: list[Wilayah] = []
     parent = region.parent
     while parent is not None and user.can_in(Perm.VIEW_REGIONS, parent.code):
         ancestors.insert(0, parent)

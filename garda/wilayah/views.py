@@ -17,7 +17,7 @@ class WilayahListView(ScopedMixin, ListView):
     template_name = "wilayah/wilayah_list.html"
 
     def get_queryset(self):
-        return selectors.top_areas(user=self.request.user, permission=self.permission)
+        return selectors.top_areas(user=self.actor, permission=self.permission)
 
 
 class WilayahDetailView(ScopedMixin, DetailView):
@@ -29,5 +29,5 @@ class WilayahDetailView(ScopedMixin, DetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {
             **super().get_context_data(**kwargs),
-            **selectors.region_overview(region=self.object, user=self.request.user),
+            **selectors.region_overview(region=self.object, user=self.actor),
         }

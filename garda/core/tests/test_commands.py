@@ -1,0 +1,75 @@
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from config.cli import _command_argv
+from garda.accounts.demo import DEMO_PASSWORD
+from garda.accounts.models import RoleAssignment, User
+from garda.accounts.roles import Role
+from garda.wilayah.models import Level, Wilayah
+
+
+@pytest.mark.django_db
+class TestDemo:
+    def test_builds_the_district_and_prints_logins(self):
+        out = io.StringIO()
+        call_command("demo", stdout=out)
+        printed = out.getvalue()
+        assert DEMO_PASSWORD in printed
+        assert Wilayah.objects.filter(level=Level.DESA, code__startswith="19.01.").count() == 81
+        assert RoleAssignment.objects.filter(role=Role.KOORDINATOR).count() == 8
+        belinyu_psm = RoleAssignment.objects.filter(role=Role.PSM, wilayah__parent_id="19.01.02")
+        assert belinyu_psm.count() == 12
+        for username in ("admin", "staf", "kadis", "pemantau", "psm.lumut", "operator.lumut"):
+            assert f"  {username} " in printed
+            assert User.objects.get(username=username).check_password(DEMO_PASSWORD)
+
+    def test_running_twice_changes_nothing(self):
+        call_command("demo", stdout=io.StringIO())
+        counts = (User.objects.count(), RoleAssignment.objects.count(), Wilayah.objects.count())
+        call_command("demo", stdout=io.StringIO())
+        assert counts == (
+            User.objects.count(),
+            RoleAssignment.objects.count(),
+            Wilayah.objects.count(),
+        )
+
+    def test_usernames_stay_unique_when_village_names_repeat(self):
+        call_command("demo", stdout=io.StringIO())
+        riding_panjang = User.objects.filter(username__startswith="psm.riding-panjang")
+        assert riding_panjang.count() == 2
+        assert {u.wilayah.parent.name for u in riding_panjang} == {"Belinyu", "Merawang"}
+
+    def test_each_demo_login_lands_on_its_home(self):
+        call_command("demo", stdout=io.StringIO())
+        for username, text in (
+            ("admin", "Bangka"),
+            ("koord.belinyu", "Belinyu"),
+            ("psm.lumut", "Lumut"),
+        ):
+            client = Client()
+            client.post(
+                reverse("accounts:login"), {"username": username, "password": DEMO_PASSWORD}
+            )
+            home = client.get(reverse("core:home"))
+            assert home.status_code == 200, username
+            assert text in home.content.decode()
+
+    @override_settings(GARDA_ENV="production")
+    def test_refuses_production_settings(self):
+        with pytest.raises(CommandError):
+            call_command("demo", stdout=io.StringIO())
+        assert not User.objects.exists()
+
+
+def test_garda_cli_joins_two_word_commands():
+    assert _command_argv(["garda", "wilayah", "load", "x.tgz"]) == [
+        "garda",
+        "wilayah_load",
+        "x.tgz",
+    ]
+    assert _command_argv(["garda", "demo"]) == ["garda", "demo"]
+    assert _command_argv(["garda", "migrate", "accounts"]) == ["garda", "migrate", "accounts"]

@@ -1,0 +1,116 @@
+"""Home page per role, coverage figures, error pages and security headers."""
+
+import pytest
+from django.test import Client, override_settings
+from django.urls import path, reverse
+
+from config.urls import urlpatterns as project_urls
+from garda.accounts.roles import Role
+from garda.core.selectors import coverage_by_child, home_kind
+from garda.core.testing import BANGKA, BELINYU, BINTET, LUMUT, SUNGAILIAT, client_for, make_user
+from garda.wilayah.models import Wilayah
+
+
+class TestHomePerRole:
+    @pytest.mark.parametrize(
+        ("role", "code", "kind", "heading"),
+        [
+            (Role.ADMIN_DINAS, BANGKA, "area", "Bangka"),
+            (Role.PIMPINAN, BANGKA, "area", "Bangka"),
+            (Role.VIEWER, BANGKA, "area", "Bangka"),
+            (Role.KOORDINATOR, BELINYU, "area", "Belinyu"),
+            (Role.PSM, LUMUT, "desa", "Lumut"),
+            (Role.OPERATOR_DESA, LUMUT, "desa", "Lumut"),
+            (None, LUMUT, "none", ""),
+        ],
+    )
+    def test_each_role_lands_on_its_home(self, bangka, role, code, kind, heading):
+        user = make_user(role, code)
+        assert home_kind(user) == kind
+        response = client_for(user).get(reverse("core:home"))
+        assert response.status_code == 200
+        assert f"core/home_{kind}.html" in [t.name for t in response.templates]
+        assert heading in response.content.decode()
+
+    def test_psm_sees_colleagues_of_own_village_only(self, bangka):
+        me = make_user(Role.PSM, LUMUT, name="Siti Lumut")
+        make_user(Role.OPERATOR_DESA, LUMUT, name="Operator Lumut")
+        make_user(Role.PSM, BINTET, name="Budi Bintet")
+        body = client_for(me).get(reverse("core:home")).content.decode()
+        assert "Operator Lumut" in body
+        assert "Budi Bintet" not in body
+
+    def test_viewer_home_shows_no_names(self, bangka):
+        make_user(Role.PSM, LUMUT, name="Siti Lumut")
+        body = client_for(make_user(Role.VIEWER, BANGKA)).get(reverse("core:home")).content
+        assert b"Siti Lumut" not in body
+
+    def test_menu_follows_permissions(self, bangka):
+        psm_nav = client_for(make_user(Role.PSM, LUMUT)).get("/").context["nav_items"]
+        admin_nav = client_for(make_user(Role.ADMIN_DINAS, BANGKA)).get("/").context["nav_items"]
+        assert reverse("accounts:user_list") not in [i.url for i in psm_nav]
+        assert {reverse("accounts:user_list"), reverse("audit:list")} <= {i.url for i in admin_nav}
+
+
+class TestCoverage:
+    def test_counts_villages_with_an_active_psm(self, bangka):
+        make_user(Role.PSM, LUMUT)
+        make_user(Role.PSM, LUMUT)  # two PSMs in one desa still cover one desa
+        make_user(Role.PSM, BINTET, is_active=False)  # an inactive account covers nothing
+        make_user(Role.PSM, "19.01.01.1001")
+        admin = make_user(Role.ADMIN_DINAS, BANGKA)
+        district = Wilayah.objects.get(code=BANGKA)
+        rows = {row.area.code: row for row in coverage_by_child(admin, [district])}
+        assert len(rows) == 8
+        assert (rows[BELINYU].villages, rows[BELINYU].covered) == (12, 1)
+        assert rows[SUNGAILIAT].covered == 1
+        assert rows["19.01.03"].covered == 0
+        assert sum(r.villages for r in rows.values()) == 81
+
+    def test_coordinator_gets_one_row_per_village(self, bangka):
+        make_user(Role.PSM, LUMUT)
+        coordinator = make_user(Role.KOORDINATOR, BELINYU)
+        rows = coverage_by_child(coordinator, [Wilayah.objects.get(code=BELINYU)])
+        assert len(rows) == 12
+        assert [r.area.code for r in rows if r.covered] == [LUMUT]
+
+
+def boom(request):
+    raise RuntimeError("test failure")
+
+
+urlpatterns = [path("boom/", boom), *project_urls]
+handler500 = "garda.core.views.server_error"
+
+
+class TestErrorPagesAndHeaders:
+    def test_404_page_is_indonesian(self, db):
+        response = Client().get("/tidak-ada/")
+        assert response.status_code == 404
+        assert "Halaman tidak ditemukan" in response.content.decode()
+
+    @override_settings(ROOT_URLCONF=__name__)
+    def test_500_page_is_rendered_without_leaking_the_error(self, db):
+        client = Client(raise_request_exception=False)
+        response = client.get("/boom/")
+        assert response.status_code == 500
+        body = response.content.decode()
+        assert "500" in body
+        assert "test failure" not in body
+
+    def test_csp_forbids_inline_scripts_and_pages_carry_nonces(self, db):
+        response = Client().get(reverse("accounts:login"))
+        policy = response["Content-Security-Policy"]
+        assert "script-src 'self' 'nonce-" in policy
+        assert "unsafe-inline" not in policy
+        nonce = policy.split("'nonce-")[1].split("'")[0]
+        assert f'nonce="{nonce}"' in response.content.decode()
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["X-Content-Type-Options"] == "nosniff"
+
+    def test_english_is_switchable(self, db):
+        client = Client()
+        client.post(reverse("set_language"), {"language": "en", "next": "/"})
+        body = client.get(reverse("accounts:login")).content.decode()
+        assert '<html lang="en">' in body
+        assert "Log in to Garda" in body
