@@ -3,11 +3,18 @@ per test, and a screenshot in e2e/artifacts/ when a test fails."""
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    ViewportSize,
+    sync_playwright,
+)
 
 # Playwright's sync API keeps an event loop running in this thread; Django's guard against
 # calling the ORM from async code would then refuse the test's own queries (make_user...).
@@ -23,7 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PHONE = {"width": 360, "height": 740}  # a cheap Android phone
+PHONE: ViewportSize = {"width": 360, "height": 740}  # a cheap Android phone
 ARTIFACTS = Path(__file__).parent / "artifacts"
 TIMEOUT_MS = 10_000
 
@@ -31,7 +38,9 @@ _reports = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Keep each phase's report on the item, so the page fixture knows whether the test failed."""
     report = yield
     item.stash.setdefault(_reports, {})[report.when] = report
