@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 urlpatterns = [
     path("", include("garda.core.urls")),
@@ -8,6 +9,11 @@ urlpatterns = [
     path("wilayah/", include("garda.wilayah.urls")),
     path("audit/", include("garda.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Technical admins log in through Garda's own login (throttled, audited, 2FA), not Django's.
+    path(
+        f"{settings.GARDA_ADMIN_PATH}/login/",
+        RedirectView.as_view(pattern_name="accounts:login", query_string=True),
+    ),
     path(f"{settings.GARDA_ADMIN_PATH}/", admin.site.urls),
 ]
 

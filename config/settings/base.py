@@ -8,6 +8,8 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from garda.core.crypto import development_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -23,7 +25,7 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 SECRET_KEY = env("GARDA_SECRET_KEY", "insecure-development-key-only")
-DEBUG = env_bool("GARDA_DEBUG", False)
+DEBUG = False
 ALLOWED_HOSTS = [h for h in env("GARDA_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
 INSTALLED_APPS = [
@@ -43,7 +45,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "garda.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -136,11 +138,17 @@ STATICFILES_DIRS = [
 ]
 MEDIA_ROOT = Path(env("GARDA_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 
-MAILERS = {
-    "default": {
-        "BACKEND": env("GARDA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+EMAIL_BACKEND_NAME = env("GARDA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+MAILERS: dict[str, dict[str, object]] = {"default": {"BACKEND": EMAIL_BACKEND_NAME}}
+if EMAIL_BACKEND_NAME.endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env("GARDA_EMAIL_HOST", "localhost"),
+        "port": int(env("GARDA_EMAIL_PORT", "587")),
+        "username": env("GARDA_EMAIL_USER", ""),
+        "password": env("GARDA_EMAIL_PASSWORD", ""),
+        "use_tls": env_bool("GARDA_EMAIL_TLS", True),
+        "timeout": 20,
     }
-}
 DEFAULT_FROM_EMAIL = env("GARDA_FROM_EMAIL", "garda@localhost")
 
 SECURE_CSP = {
@@ -156,6 +164,20 @@ SECURE_CSP = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Keys for personal data at rest (garda.core.crypto), newest encryption key first; see
+# docs/deploy.md for rotation. Laptops and tests derive keys from SECRET_KEY; production sets them.
+_DEV_ENCRYPTION_KEY = development_key(SECRET_KEY, "encryption")
+GARDA_ENCRYPTION_KEYS = env("GARDA_ENCRYPTION_KEYS", _DEV_ENCRYPTION_KEY).split(",")
+GARDA_BLIND_INDEX_KEY = env("GARDA_BLIND_INDEX_KEY", development_key(SECRET_KEY, "blind-index"))
+
+# Two-factor authentication (TOTP) for the Dinas roles.
+GARDA_2FA_REQUIRED = env_bool("GARDA_2FA_REQUIRED", True)
+GARDA_2FA_ISSUER = env("GARDA_2FA_ISSUER", "Garda")
+
+# How many reverse proxies (nginx...) stand in front of Garda: the client address is then taken
+# from X-Forwarded-For, for login throttling and the audit trail. 0 = clients connect directly.
+GARDA_TRUSTED_PROXIES = int(env("GARDA_TRUSTED_PROXIES", "0"))
 
 # The office whose name heads pages and reports; a deployment sets its own.
 GARDA_OFFICE_NAME = env("GARDA_OFFICE_NAME", "Dinas Sosial Kabupaten Bangka")

@@ -8,6 +8,7 @@ class RoleAssignmentInline(admin.TabularInline):
     model = RoleAssignment
     extra = 0
     fk_name = "user"
+    raw_id_fields = ["wilayah"]  # ~91,000 regions after a national load: no dropdown
 
 
 @admin.register(User)

@@ -5,6 +5,7 @@ from django.core.validators import RegexValidator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from garda.core.middleware import client_ip
 from garda.wilayah.models import Level, Wilayah
 
 from .models import User
@@ -45,7 +46,7 @@ class LoginForm(AuthenticationForm):
 
     def clean(self):
         username = (self.cleaned_data or {}).get("username", "").strip()
-        ip = self.request.META.get("REMOTE_ADDR") if self.request else None
+        ip = client_ip(self.request) if self.request else None
         if username and login_is_locked(username=username, ip=ip):
             raise forms.ValidationError(
                 self.error_messages["locked"],
@@ -84,6 +85,8 @@ class UserCreateForm(forms.Form):
 
 class UserUpdateForm(forms.ModelForm):
     wilayah = RegionChoiceField(label=_("home region"), queryset=Wilayah.objects.none())
+    # The version the editor opened: a save by someone else in between is refused, not lost.
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
     class Meta:
         model = User
@@ -92,6 +95,8 @@ class UserUpdateForm(forms.ModelForm):
     def __init__(self, *args, actor: User, **kwargs):
         super().__init__(*args, **kwargs)
         limit_regions(self, regions_managed_by(actor))
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version
 
 
 class AssignmentForm(forms.Form):
@@ -114,6 +119,16 @@ class AssignmentForm(forms.Form):
         if start and end and end <= start:
             self.add_error("valid_to", _("The end date must be after the start date."))
         return data
+
+
+class TwoFactorCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("6-digit code from your authenticator app"),
+        max_length=10,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
+        ),
+    )
 
 
 class ReasonForm(forms.Form):

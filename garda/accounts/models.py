@@ -57,6 +57,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("technical admin access"), default=False)
     must_change_password = models.BooleanField(_("must change password"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Raised by every audited update, so two people editing at once cannot overwrite each other.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = GardaUserManager()
 
@@ -139,7 +141,12 @@ class RoleAssignment(BaseModel):
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
                 name="assignment_valid_range",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "wilayah"],
+                condition=Q(valid_to__isnull=True),
+                name="one_open_assignment_per_role_and_region",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -163,3 +170,20 @@ class LoginAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.at:%Y-%m-%d %H:%M}"
+
+
+class TwoFactorDevice(BaseModel):
+    """A user's authenticator app (TOTP). The shared secret is encrypted at rest."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="two_factor")
+    secret_encrypted = models.TextField()
+    confirmed_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+    # The last time step whose code was accepted: a code cannot be used twice.
+    last_step = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("two-factor device")
+        verbose_name_plural = _("two-factor devices")
+
+    def __str__(self) -> str:
+        return f"2FA {self.user}"

@@ -59,13 +59,17 @@ def user_create(
     return user, password
 
 
-def user_update(*, actor: User, user: User, data: dict) -> list[str]:
+@transaction.atomic
+def user_update(
+    *, actor: User, user: User, data: dict, expected_version: int | None = None
+) -> list[str]:
     _check_manages(actor, user.wilayah)
     if "wilayah" in data:
         _check_manages(actor, data["wilayah"])
-    return audited_update(user, actor=actor, data=data)
+    return audited_update(user, actor=actor, data=data, expected_version=expected_version)
 
 
+@transaction.atomic
 def user_set_active(*, actor: User, user: User, active: bool, reason: str) -> None:
     _check_manages(actor, user.wilayah)
     if user == actor and not active:
@@ -75,8 +79,12 @@ def user_set_active(*, actor: User, user: User, active: bool, reason: str) -> No
 
 @transaction.atomic
 def user_reset_password(*, actor: User, user: User) -> str:
-    """Give the user a new one-time password that must be changed at the next login."""
+    """Give the user a new one-time password that must be changed at the next login.
+
+    It also lifts a login lock-out: this is how an administrator helps a locked-out user.
+    """
     _check_manages(actor, user.wilayah)
+    LoginAttempt.objects.filter(username=user.username.lower()).delete()
     password = temporary_password()
     audited_update(
         user,
@@ -103,6 +111,7 @@ def user_password_changed(*, user: User) -> None:
     )
 
 
+@transaction.atomic
 def role_assign(
     *,
     actor: User,
@@ -134,6 +143,7 @@ def role_assign(
     )
 
 
+@transaction.atomic
 def role_end(*, actor: User, assignment: RoleAssignment, reason: str = "") -> None:
     """End an assignment today; the row stays as history."""
     _check_manages(actor, assignment.wilayah)
@@ -155,13 +165,27 @@ def login_is_locked(*, username: str, ip: str | None) -> bool:
     return ip is not None and recent.filter(ip=ip).count() >= limit * 4
 
 
+@transaction.atomic
 def login_failed(*, username: str, ip: str | None) -> None:
+    """Count a failure toward the lock-out and log it where the account's admins can see it."""
     LoginAttempt.objects.create(username=username.lower(), ip=ip)
+    account = User.objects.filter(username__iexact=username).first()
     audit_record(
-        actor=None, action=Action.LOGIN_FAILED, object_type="accounts.user", object_repr=username
+        actor=None,
+        action=Action.LOGIN_FAILED,
+        obj=account,
+        object_type="accounts.user",
+        object_repr=username,
+        # Unknown usernames belong to the deployment's home region, so its admins see them.
+        wilayah_code=(account.wilayah_id if account else None) or settings.GARDA_HOME_REGION,
     )
 
 
+@transaction.atomic
 def login_succeeded(*, user: User) -> None:
     LoginAttempt.objects.filter(username=user.username.lower()).delete()
     audit_record(actor=user, action=Action.LOGIN, obj=user)
+
+
+def logout_record(*, user: User) -> None:
+    audit_record(actor=user, action=Action.LOGOUT, obj=user)

@@ -26,10 +26,7 @@ urlpatterns = [
     ),
     path(
         "atur-ulang/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="accounts/password_reset_confirm.html",
-            success_url=reverse_lazy("accounts:password_reset_complete"),
-        ),
+        views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(
@@ -39,6 +36,8 @@ urlpatterns = [
         ),
         name="password_reset_complete",
     ),
+    path("verifikasi/", views.TwoFactorVerifyView.as_view(), name="two_factor_verify"),
+    path("verifikasi/aktifkan/", views.TwoFactorSetupView.as_view(), name="two_factor_setup"),
     path("pengguna/", views.UserListView.as_view(), name="user_list"),
     path("pengguna/baru/", views.UserCreateView.as_view(), name="user_create"),
     path("pengguna/<uuid:pk>/", views.UserDetailView.as_view(), name="user_detail"),
@@ -48,6 +47,11 @@ urlpatterns = [
         "pengguna/<uuid:pk>/reset-sandi/",
         views.UserResetPasswordView.as_view(),
         name="user_reset_password",
+    ),
+    path(
+        "pengguna/<uuid:pk>/reset-2fa/",
+        views.UserResetTwoFactorView.as_view(),
+        name="user_reset_two_factor",
     ),
     path(
         "pengguna/<uuid:pk>/peran/", views.AssignmentCreateView.as_view(), name="assignment_create"

@@ -1,6 +1,7 @@
 from typing import Any, cast
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpRequest, HttpResponse
@@ -8,11 +9,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, ListView, TemplateView, UpdateView
 
-from garda.audit.models import Action
-from garda.audit.services import audit_record
+from garda.core.errors import GardaError
+from garda.core.middleware import client_ip
 from garda.core.views import (
     PartialMixin,
     ScopedActionView,
@@ -20,11 +22,12 @@ from garda.core.views import (
     ServiceFormMixin,
 )
 
-from . import selectors, services
+from . import selectors, services, twofactor
 from .forms import (
     AssignmentForm,
     LoginForm,
     ReasonForm,
+    TwoFactorCodeForm,
     UserCreateForm,
     UserFilterForm,
     UserUpdateForm,
@@ -49,7 +52,7 @@ class LoginView(auth_views.LoginView):
 class LogoutView(auth_views.LogoutView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.user.is_authenticated:
-            audit_record(actor=request.user, action=Action.LOGOUT, obj=request.user)
+            services.logout_record(user=cast(User, request.user))
         return super().post(request, *args, **kwargs)
 
 
@@ -64,8 +67,79 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        services.user_password_changed(user=form.user)
+        return response
+
+
 class MeView(LoginRequiredMixin, TemplateView):
     template_name = "accounts/me.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        user = cast(User, self.request.user)
+        return {
+            **super().get_context_data(**kwargs),
+            "two_factor_active": twofactor.two_factor_confirmed(user),
+        }
+
+
+class TwoFactorSetupView(LoginRequiredMixin, FormView):
+    """Scan the QR code with an authenticator app, then type its first code."""
+
+    form_class = TwoFactorCodeForm
+    template_name = "accounts/two_factor_setup.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        user = cast(User, self.request.user)
+        secret = twofactor.two_factor_begin(user=user)
+        uri = twofactor.provisioning_uri(user=user, secret=secret)
+        return {
+            **super().get_context_data(**kwargs),
+            "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+            "qr": twofactor.qr_data_uri(uri),
+        }
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if request.user.is_authenticated and twofactor.two_factor_confirmed(request.user):
+            return redirect("accounts:me")
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form: TwoFactorCodeForm) -> HttpResponse:
+        return _second_factor_step(self, form, twofactor.two_factor_confirm)
+
+
+class TwoFactorVerifyView(LoginRequiredMixin, FormView):
+    form_class = TwoFactorCodeForm
+    template_name = "accounts/two_factor_verify.html"
+
+    def form_valid(self, form: TwoFactorCodeForm) -> HttpResponse:
+        return _second_factor_step(self, form, twofactor.two_factor_verify)
+
+
+def _second_factor_step(view: FormView, form: TwoFactorCodeForm, step: Any) -> HttpResponse:
+    """Check a code; a wrong one counts toward the login lock-out like a wrong password."""
+    request = view.request
+    user = cast(User, request.user)
+    try:
+        step(user=user, code=form.cleaned_data["code"], session=request.session)
+    except GardaError as error:
+        ip = client_ip(request)
+        services.login_failed(username=user.username, ip=ip)
+        if services.login_is_locked(username=user.username, ip=ip):
+            logout(request)
+            messages.error(request, _("Too many wrong codes. Log in again later."))
+            return redirect("accounts:login")
+        form.add_error("code", error.message)
+        return view.form_invalid(form)
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("core:home")
+    return redirect(next_url)
 
 
 class UserListView(ScopedMixin, PartialMixin, ListView):
@@ -95,7 +169,7 @@ class UserDetailView(ScopedMixin, DetailView):
             **super().get_context_data(**kwargs),
             "assignments": account.assignments.select_related("wilayah").order_by("-valid_from"),
             "history": selectors.user_history(user=account, fetched_by=self.actor),
-            "reason_form": ReasonForm(),
+            "two_factor_active": twofactor.two_factor_confirmed(account),
         }
 
 
@@ -141,7 +215,13 @@ class UserUpdateView(ScopedMixin, ServiceFormMixin, UpdateView):
     def perform(self, form: UserUpdateForm) -> HttpResponse:
         # The form has already written its values onto the instance; compare with the stored row.
         stored = User.objects.get(pk=self.object.pk)
-        services.user_update(actor=self.actor, user=stored, data=form.cleaned_data)
+        data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        services.user_update(
+            actor=self.actor,
+            user=stored,
+            data=data,
+            expected_version=form.cleaned_data["version"],
+        )
         messages.success(self.request, _("Changes saved."))
         return redirect(stored.get_absolute_url())
 
@@ -156,6 +236,15 @@ class UserSetActiveView(ScopedActionView):
         active = not obj.is_active
         services.user_set_active(actor=self.actor, user=obj, active=active, reason=reason)
         return _("Account activated.") if active else _("Account deactivated.")
+
+
+class UserResetTwoFactorView(ScopedActionView):
+    model = User
+    permission = Perm.MANAGE_USERS
+
+    def perform(self, obj: User) -> str:
+        twofactor.two_factor_reset(actor=self.actor, user=obj)
+        return _("The authenticator was removed; a new one is set up at the next login.")
 
 
 class UserResetPasswordView(ScopedActionView):

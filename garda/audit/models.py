@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from garda.core.fields import RegionCodeField
 from garda.core.scoping import ScopedQuerySet
 
 
@@ -45,7 +46,7 @@ class AuditEvent(models.Model):
     object_type = models.CharField(_("object type"), max_length=100)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
-    wilayah_code = models.CharField(_("region"), max_length=13, blank=True)
+    wilayah_code = RegionCodeField(_("region"), blank=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     ip = models.GenericIPAddressField(_("address"), null=True, blank=True)

@@ -8,7 +8,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import models, transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
+from garda.core.errors import ConcurrentEdit
 from garda.core.middleware import current_request_context
 
 from .models import Action, AuditEvent
@@ -69,25 +72,64 @@ def audited_create[M: models.Model](
 
 
 def audited_update(
-    obj: models.Model, *, actor: Any, data: dict[str, Any], reason: str = ""
+    obj: models.Model,
+    *,
+    actor: Any,
+    data: dict[str, Any],
+    reason: str = "",
+    expected_version: int | None = None,
 ) -> list[str]:
-    """Set the fields that differ, save only those, and log before/after. Returns changed names."""
-    changes: dict[str, list[Any]] = {}
-    for name, value in data.items():
-        before, raw_before = _audit_value(obj, name), _raw_value(obj, name)
-        setattr(obj, name, value)
-        if _raw_value(obj, name) != raw_before:
-            changes[name] = [before, _audit_value(obj, name)]
-    if not changes:
-        return []
+    """Set the fields that differ, save only those, and log before/after. Returns changed names.
+
+    With `expected_version` (the version the editor opened), a record saved by someone else in
+    between is refused with ConcurrentEdit instead of being overwritten.
+    """
     with transaction.atomic():
+        if expected_version is not None:
+            _check_version(obj, expected_version, data)
+        changes: dict[str, list[Any]] = {}
+        for name, value in data.items():
+            before, raw_before = _audit_value(obj, name), _raw_value(obj, name)
+            setattr(obj, name, value)
+            if _raw_value(obj, name) != raw_before:
+                changes[name] = [before, _audit_value(obj, name)]
+        if not changes:
+            return []
         obj.full_clean()
         update_fields = [_attname(obj, n) for n in changes]
-        if any(f.name == "updated_at" for f in obj._meta.concrete_fields):
+        concrete = {f.name for f in obj._meta.concrete_fields}
+        if "version" in concrete:
+            obj.version += 1  # type: ignore[attr-defined]
+            update_fields.append("version")
+        if "updated_at" in concrete:
             update_fields.append("updated_at")
         obj.save(update_fields=update_fields)
         audit_record(actor=actor, action=Action.UPDATE, obj=obj, changes=changes, reason=reason)
     return list(changes)
+
+
+def _check_version(obj: models.Model, expected: int, data: dict[str, Any]) -> None:
+    stored = type(obj)._base_manager.select_for_update().get(pk=obj.pk)
+    if stored.version == expected:  # type: ignore[attr-defined]
+        return
+    last = AuditEvent.objects.for_object(obj).filter(action=Action.UPDATE).first()
+    differences = [
+        f"{_verbose_name(stored, name)}: "
+        + _("saved %(stored)s, yours %(yours)s")
+        % {"stored": _raw_value(stored, name), "yours": value}
+        for name, value in data.items()
+        if _raw_value(stored, name) != getattr(value, "pk", value)
+    ]
+    message = _(
+        "%(who)s saved this record at %(when)s, after you opened it. Your changes were not "
+        "saved, so nothing was overwritten. Check the current values and save again."
+    ) % {
+        "who": last.actor_name if last else _("Someone"),
+        "when": formats.date_format(timezone.localtime(last.at), "DATETIME_FORMAT")
+        if last
+        else "?",
+    }
+    raise ConcurrentEdit(" ".join([message, *differences]))
 
 
 def audited_delete(obj: models.Model, *, actor: Any, reason: str = "") -> None:
@@ -106,6 +148,11 @@ def _attname(obj: models.Model, name: str) -> str:
     field = obj._meta.get_field(name)
     assert isinstance(field, models.Field)  # noqa: S101 - services only write concrete fields
     return field.attname
+
+
+def _verbose_name(obj: models.Model, name: str) -> str:
+    field = obj._meta.get_field(name)
+    return str(getattr(field, "verbose_name", name))
 
 
 def _raw_value(obj: models.Model, name: str) -> Any:

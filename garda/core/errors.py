@@ -23,3 +23,7 @@ class NotAllowed(GardaError):
 
 class InvalidState(GardaError):
     """The step is not allowed from the object's current state."""
+
+
+class ConcurrentEdit(GardaError):
+    """Someone saved the record after this user opened it; nothing of theirs was overwritten."""

@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from garda.accounts.models import RoleAssignment, User
+from garda.accounts.twofactor import SESSION_VERIFIED
 from garda.wilayah.models import Wilayah
 
 TEST_PASSWORD = "test-password-123"
@@ -47,9 +48,14 @@ def make_user(
     return user
 
 
-def client_for(user: User) -> Client:
+def client_for(user: User, *, second_factor: bool = True) -> Client:
+    """A client logged in as `user`; with `second_factor`, past the 2FA step too."""
     client = Client()
     client.force_login(user)
+    if second_factor:
+        session = client.session
+        session[SESSION_VERIFIED] = True
+        session.save()
     return client
 
 

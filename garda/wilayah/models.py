@@ -4,6 +4,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from garda.core.fields import RegionCodeField
 from garda.core.scoping import ScopedQuerySet
 
 
@@ -45,7 +46,7 @@ class WilayahQuerySet(ScopedQuerySet):
 
 
 class Wilayah(models.Model):
-    code = models.CharField(_("code"), max_length=13, primary_key=True)
+    code = RegionCodeField(_("code"), primary_key=True)
     name = models.CharField(_("name"), max_length=100)
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
@@ -69,6 +70,8 @@ class Wilayah(models.Model):
         indexes = [models.Index(fields=["level", "code"])]
 
     def __str__(self) -> str:
+        if self.level == Level.KABUPATEN:  # official names already say "Kabupaten" or "Kota"
+            return self.name
         return f"{self.get_kind_display()} {self.name}"
 
     def get_absolute_url(self) -> str:

@@ -208,3 +208,64 @@ class TestUserManagementPages:
         client = client_for(make_user(Role.PSM, LUMUT))
         assert client.get(reverse("accounts:user_list")).status_code == 403
         assert client.get(reverse("accounts:user_create")).status_code == 403
+
+
+class TestConcurrentEdits:
+    def test_second_save_of_a_stale_form_is_refused_and_shows_the_difference(self, bangka):
+        admin = make_user(Role.ADMIN_DINAS, BANGKA, name="Admin Satu")
+        other_admin = make_user(Role.ADMIN_DINAS, BANGKA, name="Admin Dua")
+        person = make_user(Role.PSM, LUMUT, name="Siti")
+        url = reverse("accounts:user_update", args=[person.pk])
+        opened = client_for(admin).get(url).context["form"].initial["version"]
+        form = {"name": "Siti Aminah", "email": "", "phone": "", "wilayah": LUMUT}
+        first = client_for(other_admin).post(url, {**form, "version": opened})
+        assert first.status_code == 302
+        second = client_for(admin).post(url, {**form, "name": "Siti Rahma", "version": opened})
+        assert second.status_code == 200
+        error = " ".join(second.context["form"].non_field_errors())
+        assert "Admin Dua" in error
+        assert "Siti Aminah" in error and "Siti Rahma" in error
+        person.refresh_from_db()
+        assert (person.name, person.version) == ("Siti Aminah", opened + 1)
+
+
+class TestClientAddress:
+    @pytest.mark.parametrize(
+        ("proxies", "forwarded", "expected"),
+        [
+            (0, "1.2.3.4", "10.0.0.1"),  # no proxy: the header is the client's own word
+            (1, "6.6.6.6, 1.2.3.4", "1.2.3.4"),  # one proxy appended the real address
+            (1, "", "10.0.0.1"),
+        ],
+    )
+    def test_forwarded_for_is_trusted_only_from_configured_proxies(
+        self, proxies, forwarded, expected, settings
+    ):
+        from django.test import RequestFactory
+
+        from garda.core.middleware import client_ip
+
+        settings.GARDA_TRUSTED_PROXIES = proxies
+        request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+        assert client_ip(request) == expected
+
+    def test_failed_login_of_unknown_user_is_visible_to_the_district(self, bangka):
+        log_in(Client(), "tidak.ada", "salah")
+        event = AuditEvent.objects.get(action=Action.LOGIN_FAILED)
+        assert (event.object_repr, event.wilayah_code) == ("tidak.ada", BANGKA)
+
+    def test_admin_password_reset_lifts_the_lock_out(self, bangka):
+        from garda.accounts import services
+
+        user = make_user(Role.PSM, LUMUT, username="psm.lumut")
+        for _ in range(5):
+            log_in(Client(), "psm.lumut", "salah")
+        password = services.user_reset_password(
+            actor=make_user(Role.ADMIN_DINAS, BANGKA), user=user
+        )
+        assert log_in(Client(), "psm.lumut", password).status_code == 302
+
+
+def test_browser_language_does_not_override_indonesian(db):
+    response = Client().get(LOGIN, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="id">' in response.content.decode()

@@ -43,6 +43,7 @@ class TestDemo:
         assert riding_panjang.count() == 2
         assert {u.wilayah.parent.name for u in riding_panjang} == {"Belinyu", "Merawang"}
 
+    @override_settings(GARDA_2FA_REQUIRED=False)  # as in the laptop demo (config.settings.local)
     def test_each_demo_login_lands_on_its_home(self):
         call_command("demo", stdout=io.StringIO())
         for username, text in (
