@@ -77,6 +77,8 @@ TEMPLATES = [
     },
 ]
 
+FORM_RENDERER = "garda.core.forms.GardaFormRenderer"
+
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'garda.sqlite3'}"),
