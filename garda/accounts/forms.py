@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import RegexValidator
 from django.db.models import QuerySet
@@ -39,10 +40,17 @@ class LoginForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "The username or password is wrong. Capital and small letters count as different."
+        ),
         "locked": _(
             "Too many failed attempts. Wait %(minutes)s minutes, or ask your administrator."
         ),
     }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].label = _("password")
 
     def clean(self):
         username = (self.cleaned_data or {}).get("username", "").strip()
@@ -59,6 +67,30 @@ class LoginForm(AuthenticationForm):
             if username:
                 login_failed(username=username, ip=ip)
             raise
+
+
+class PasswordLabelsMixin:
+    """Garda's own words for the password fields ("kata sandi", as on the rest of the site)."""
+
+    labels = {
+        "old_password": _("current password"),
+        "new_password1": _("new password"),
+        "new_password2": _("new password again"),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        for name, label in self.labels.items():
+            if name in self.fields:  # type: ignore[attr-defined]
+                self.fields[name].label = label  # type: ignore[attr-defined]
+
+
+class PasswordChangeForm(PasswordLabelsMixin, auth_forms.PasswordChangeForm):
+    pass
+
+
+class SetPasswordForm(PasswordLabelsMixin, auth_forms.SetPasswordForm):
+    pass
 
 
 username_validator = RegexValidator(

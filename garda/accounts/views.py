@@ -26,7 +26,9 @@ from . import selectors, services, twofactor
 from .forms import (
     AssignmentForm,
     LoginForm,
+    PasswordChangeForm,
     ReasonForm,
+    SetPasswordForm,
     TwoFactorCodeForm,
     UserCreateForm,
     UserFilterForm,
@@ -57,6 +59,7 @@ class LogoutView(auth_views.LogoutView):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = PasswordChangeForm
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:me")
 
@@ -68,6 +71,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = SetPasswordForm
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 

@@ -42,7 +42,7 @@ class TestLogin:
         make_user(Role.PSM, LUMUT, username="psm.lumut")
         response = log_in(Client(), "psm.lumut", "salah")
         assert response.status_code == 200
-        assert "kata sandi" in response.content.decode().lower()
+        assert "Nama pengguna atau kata sandi salah" in response.content.decode()
         assert LoginAttempt.objects.filter(username="psm.lumut").count() == 1
         assert AuditEvent.objects.filter(action=Action.LOGIN_FAILED).count() == 1
 
