@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "garda.wilayah",
     "garda.accounts",
     "garda.audit",
+    "garda.pilar",
 ]
 
 MIDDLEWARE = [
@@ -138,7 +139,11 @@ STATICFILES_DIRS = [
     # Front-end packages come from npm (package.json + lock), never vendored into the repository.
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
 ]
+# Uploaded documents (decrees, certificates, photos). Never served directly: only through views
+# that check the user's area, so there is no MEDIA_URL route.
 MEDIA_ROOT = Path(env("GARDA_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+GARDA_MAX_UPLOAD_MB = int(env("GARDA_MAX_UPLOAD_MB", "8"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 EMAIL_BACKEND_NAME = env("GARDA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 MAILERS: dict[str, dict[str, object]] = {"default": {"BACKEND": EMAIL_BACKEND_NAME}}

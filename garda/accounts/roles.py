@@ -24,11 +24,21 @@ class Perm(StrEnum):
     VIEW_AGGREGATES = "view_aggregates"
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"
+    MANAGE_PILAR = "manage_pilar"  # register social workers, their status, decrees, trainings
+    REVEAL_IDENTIFIERS = "reveal_identifiers"  # see a full NIK / No KK (each reveal is logged)
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.ADMIN_DINAS: frozenset(Perm),
-    Role.STAF_DINAS: frozenset({Perm.VIEW_REGIONS, Perm.VIEW_PEOPLE, Perm.VIEW_AGGREGATES}),
+    Role.STAF_DINAS: frozenset(
+        {
+            Perm.VIEW_REGIONS,
+            Perm.VIEW_PEOPLE,
+            Perm.VIEW_AGGREGATES,
+            Perm.MANAGE_PILAR,
+            Perm.REVEAL_IDENTIFIERS,
+        }
+    ),
     Role.PIMPINAN: frozenset(
         {Perm.VIEW_REGIONS, Perm.VIEW_PEOPLE, Perm.VIEW_AGGREGATES, Perm.VIEW_AUDIT}
     ),

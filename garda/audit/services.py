@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import models, transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -167,6 +168,8 @@ def _audit_value(obj: models.Model, name: str) -> Any:
 
 
 def _json_value(value: Any) -> Any:
+    if isinstance(value, FieldFile):
+        return value.name or None
     if isinstance(value, datetime.date | datetime.datetime | datetime.time):
         return value.isoformat()
     if isinstance(value, uuid.UUID | decimal.Decimal):

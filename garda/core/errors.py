@@ -27,3 +27,11 @@ class InvalidState(GardaError):
 
 class ConcurrentEdit(GardaError):
     """Someone saved the record after this user opened it; nothing of theirs was overwritten."""
+
+
+class Duplicate(GardaError):
+    """The record exists already; `existing` is it, for a link to the existing profile."""
+
+    def __init__(self, message: str, *, field: str | None = None, existing: object = None) -> None:
+        super().__init__(message, field=field)
+        self.existing = existing

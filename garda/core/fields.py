@@ -2,6 +2,8 @@ from typing import Any
 
 from django.db import models
 
+from garda.core import crypto
+
 
 class RegionCodeField(models.CharField):
     """A Kemendagri region code. Scoping compares codes as ranges ('19.01.02' <= code <
@@ -18,3 +20,18 @@ class RegionCodeField(models.CharField):
         if connection.vendor == "postgresql":
             params["collation"] = "C"
         return params
+
+
+class EncryptedTextField(models.TextField):
+    """Stored as Fernet ciphertext (garda.core.crypto), seen in Python as plain text.
+
+    The ciphertext differs on every save, so it cannot be searched: pair it with a blind-index
+    column for exact lookup and uniqueness.
+    """
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
+        return crypto.decrypt(value) if value else value
+
+    def get_prep_value(self, value: Any) -> Any:
+        value = super().get_prep_value(value)
+        return crypto.encrypt(value) if value else value
