@@ -49,7 +49,8 @@ def clean_upload(upload: UploadedFile, accept: Accept = DOCUMENT) -> UploadedFil
     if any(marker in head for marker in HEIC_MARKERS):
         raise ValidationError(
             _(
-                "HEIC photos (iPhone) are not accepted. Set the camera to 'Most compatible' or send a JPEG."
+                "HEIC photos (iPhone) are not accepted. Set the camera to "
+                "'Most compatible' or send a JPEG."
             )
         )
     allowed = _("a JPEG or PNG photo") if not accept.pdf else _("a PDF, JPEG or PNG file")

@@ -295,7 +295,7 @@ class OfficerQuerySet(ScopedQuerySet):
 
 
 class IpsmOfficer(BaseModel):
-    """An IPSM officer: a PSM holding a position at desa, kecamatan or kabupaten level for a term."""
+    """An IPSM officer: a PSM in a position at desa, kecamatan or kabupaten level, for a term."""
 
     pilar = models.ForeignKey(Pilar, on_delete=models.CASCADE, related_name="ipsm_positions")
     wilayah = models.ForeignKey(
