@@ -1,0 +1,4 @@
+from .views import coverage, imports, profiles
+
+app_name = "pilar"
+urlpatterns = profiles.urlpatterns + imports.urlpatterns + coverage.urlpatterns

@@ -1,0 +1,1 @@
+"""Pages of the social pillars registry, one module per capability; each exposes `urlpatterns`."""

@@ -1,0 +1,3 @@
+"""profiles"""
+
+urlpatterns: list = []
