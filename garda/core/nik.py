@@ -38,12 +38,14 @@ def nik_birth_date(nik: str) -> tuple[datetime.date | None, str]:
     day, month, year = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
     sex = "P" if day > 40 else "L"
     day -= 40 if day > 40 else 0
-    today = datetime.date.today()  # noqa: DTZ011 - a birth year pivot needs no time zone
-    century = 1900 if 2000 + year > today.year else 2000
+    today = datetime.date.today()  # noqa: DTZ011 - a birth date pivot needs no time zone
     try:
-        return datetime.date(century + year, month, day), sex
+        born = datetime.date(2000 + year, month, day)
     except ValueError:
         return None, sex
+    if born > today:  # nobody is born in the future: the 1900s
+        born = born.replace(year=1900 + year)
+    return born, sex
 
 
 def check_nik(
