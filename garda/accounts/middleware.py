@@ -18,6 +18,7 @@ from .models import User
 from .twofactor import session_verified, two_factor_confirmed, two_factor_required
 
 SESSION_LOGIN_AT = "garda_login_at"
+SESSION_NO_SECOND_FACTOR = "garda_no_2fa"
 
 
 class AccountRulesMiddleware:
@@ -34,13 +35,25 @@ class AccountRulesMiddleware:
             return redirect(settings.LOGIN_URL)
         if request.path == reverse("accounts:logout"):
             return self.get_response(request)
-        if two_factor_required(user) and not session_verified(request.session):
+        if not session_verified(request.session) and self._needs_second_factor(request):
             return self._second_factor(request)
         change_url = reverse("accounts:password_change")
         if user.must_change_password and request.path != change_url:
             messages.warning(request, _("Please choose a new password before you continue."))
             return redirect(change_url)
         return self.get_response(request)
+
+    @staticmethod
+    def _needs_second_factor(request: HttpRequest) -> bool:
+        """Required for Dinas roles; also for anyone who chose to set up an app. A session
+        found not to need it remembers that, so it is checked once, not on every request."""
+        if request.session.get(SESSION_NO_SECOND_FACTOR):
+            return False
+        user = cast(User, request.user)
+        if two_factor_required(user) or two_factor_confirmed(user):
+            return True
+        request.session[SESSION_NO_SECOND_FACTOR] = True
+        return False
 
     def _second_factor(self, request: HttpRequest) -> HttpResponse:
         """Half logged in: only the 2FA pages until the code is given."""

@@ -95,6 +95,7 @@ def user_reset_password(*, actor: User, user: User) -> str:
     return password
 
 
+@transaction.atomic
 def user_password_changed(*, user: User) -> None:
     """The owner chose a new password (Django's form saved it): log it, lift the forced change."""
     changes: dict[str, list] = {"password": [MASK, MASK]}

@@ -132,3 +132,12 @@ def test_django_admin_login_goes_through_garda_login(db):
 def test_technical_staff_need_a_second_factor_too(bangka):
     staff = make_user(None, BANGKA, is_staff=True)
     assert twofactor.two_factor_required(staff)
+
+
+def test_a_psm_who_set_up_an_app_is_asked_for_the_code_too(bangka):
+    psm = make_user(Role.PSM, LUMUT)
+    twofactor.two_factor_begin(user=psm)
+    TwoFactorDevice.objects.filter(user=psm).update(confirmed_at="2026-01-01T00:00Z")
+    client = Client()
+    log_in(client, psm)
+    assert client.get(HOME)["Location"].startswith(VERIFY)
