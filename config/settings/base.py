@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "garda.accounts",
     "garda.audit",
     "garda.pilar",
+    "garda.registry",
 ]
 
 MIDDLEWARE = [
