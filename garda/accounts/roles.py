@@ -26,6 +26,8 @@ class Perm(StrEnum):
     VIEW_AUDIT = "view_audit"
     MANAGE_PILAR = "manage_pilar"  # register social workers, their status, decrees, trainings
     REVEAL_IDENTIFIERS = "reveal_identifiers"  # see a full NIK / No KK (each reveal is logged)
+    MANAGE_RESIDENTS = "manage_residents"  # register and correct households and residents
+    MERGE_DUPLICATES = "merge_duplicates"  # decide on likely duplicate residents
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
@@ -37,14 +39,18 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.VIEW_AGGREGATES,
             Perm.MANAGE_PILAR,
             Perm.REVEAL_IDENTIFIERS,
+            Perm.MANAGE_RESIDENTS,
+            Perm.MERGE_DUPLICATES,
         }
     ),
     Role.PIMPINAN: frozenset(
         {Perm.VIEW_REGIONS, Perm.VIEW_PEOPLE, Perm.VIEW_AGGREGATES, Perm.VIEW_AUDIT}
     ),
-    Role.KOORDINATOR: frozenset({Perm.VIEW_REGIONS, Perm.VIEW_PEOPLE, Perm.VIEW_AGGREGATES}),
-    Role.PSM: frozenset({Perm.VIEW_REGIONS, Perm.VIEW_PEOPLE}),
-    Role.OPERATOR_DESA: frozenset({Perm.VIEW_REGIONS, Perm.VIEW_PEOPLE}),
+    Role.KOORDINATOR: frozenset(
+        {Perm.VIEW_REGIONS, Perm.VIEW_PEOPLE, Perm.VIEW_AGGREGATES, Perm.MANAGE_RESIDENTS}
+    ),
+    Role.PSM: frozenset({Perm.VIEW_REGIONS, Perm.VIEW_PEOPLE, Perm.MANAGE_RESIDENTS}),
+    Role.OPERATOR_DESA: frozenset({Perm.VIEW_REGIONS, Perm.VIEW_PEOPLE, Perm.MANAGE_RESIDENTS}),
     Role.VIEWER: frozenset({Perm.VIEW_REGIONS, Perm.VIEW_AGGREGATES}),
 }
 

@@ -108,8 +108,12 @@ class Keluarga(BaseModel):
 
 
 class IndividuQuerySet(ScopedQuerySet):
+    def current(self) -> "IndividuQuerySet":
+        """Records that are not merged into another."""
+        return self.filter(merged_into__isnull=True)
+
     def alive(self) -> "IndividuQuerySet":
-        return self.filter(died_on__isnull=True, is_deceased=False)
+        return self.current().filter(is_deceased=False)
 
 
 class Individu(BaseModel):
@@ -152,6 +156,10 @@ class Individu(BaseModel):
     is_deceased = models.BooleanField(_("deceased"), default=False)
     died_on = models.DateField(_("date of death"), null=True, blank=True)
     moved_out = models.BooleanField(_("moved away"), default=False)
+    # A record merged into another stays for its history but leaves every list.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_records"
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = IndividuQuerySet.as_manager()
