@@ -9,6 +9,7 @@ urlpatterns = [
     path("wilayah/", include("garda.wilayah.urls")),
     path("audit/", include("garda.audit.urls")),
     path("pilar/", include("garda.pilar.urls")),
+    path("warga/", include("garda.registry.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # Technical admins log in through Garda's own login (throttled, audited, 2FA), not Django's.
     path(

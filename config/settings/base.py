@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_tasks_db",
     "garda.core",
     "garda.wilayah",
     "garda.accounts",
@@ -78,6 +79,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Background work (imports, big exports) runs through Django's tasks API, queued in the
+# database: no broker for the embedded default; many workers on PostgreSQL (`manage.py db_worker`).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 FORM_RENDERER = "garda.core.forms.GardaFormRenderer"
 

@@ -1,0 +1,1 @@
+"""Pages of the residents registry, one module per capability; each exposes `urlpatterns`."""

@@ -1,0 +1,3 @@
+"""duplicates"""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""privacy"""
+
+urlpatterns: list = []

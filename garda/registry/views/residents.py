@@ -1,0 +1,3 @@
+"""residents"""
+
+urlpatterns: list = []
