@@ -3,6 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
+from django.contrib.auth.hashers import make_password
 from django.utils.text import slugify
 
 from garda.wilayah.models import Level, Wilayah
@@ -115,13 +116,12 @@ def _person(index: int) -> str:
 
 def build_demo_accounts() -> list[DemoLogin]:
     logins = demo_logins()
+    password = make_password(DEMO_PASSWORD)  # hashing is slow on purpose: once, not per account
     for login in logins:
-        user, created = User.objects.get_or_create(
-            username=login.username, defaults={"name": login.name, "wilayah": login.region}
+        user, _created = User.objects.get_or_create(
+            username=login.username,
+            defaults={"name": login.name, "wilayah": login.region, "password": password},
         )
-        if created:
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
         RoleAssignment.objects.get_or_create(
             user=user, role=login.role, wilayah=login.region, defaults={"valid_from": DEMO_START}
         )

@@ -17,7 +17,7 @@ from .services import login_failed, login_is_locked
 class RegionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Wilayah) -> str:
         indent = "\u2003" * (obj.level - 1)
-        return f"{indent}{obj.get_kind_display()} {obj.name} ({obj.code})"
+        return f"{indent}{obj} ({obj.code})"
 
 
 def regions_managed_by(user: User):

@@ -49,9 +49,12 @@ def audit_record(
 
 
 def region_code_of(obj: models.Model) -> str:
-    """The region an object belongs to, for scoping its trail: its own code or its `wilayah`."""
+    """The region an object belongs to, for scoping its trail: its own code, its `wilayah`, or
+    what its `audit_region_code()` says (records that belong to another record)."""
     if obj._meta.label_lower == "wilayah.wilayah":
         return str(obj.pk)
+    if hasattr(obj, "audit_region_code"):
+        return str(obj.audit_region_code() or "")
     return str(getattr(obj, "wilayah_id", None) or "")
 
 
@@ -114,10 +117,14 @@ def _check_version(obj: models.Model, expected: int, data: dict[str, Any]) -> No
     if stored.version == expected:  # type: ignore[attr-defined]
         return
     last = AuditEvent.objects.for_object(obj).filter(action=Action.UPDATE).first()
+    masked = getattr(obj, "AUDIT_MASKED_FIELDS", ())
     differences = [
         f"{_verbose_name(stored, name)}: "
         + _("saved %(stored)s, yours %(yours)s")
-        % {"stored": _raw_value(stored, name), "yours": value}
+        % {
+            "stored": MASK if name in masked else _raw_value(stored, name),
+            "yours": MASK if name in masked else value,
+        }
         for name, value in data.items()
         if _raw_value(stored, name) != getattr(value, "pk", value)
     ]

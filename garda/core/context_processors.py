@@ -19,6 +19,7 @@ class NavItem:
 NAV = [
     (_("Home"), "core:home", None),
     (_("Regions"), "wilayah:list", Perm.VIEW_REGIONS),
+    (_("Social workers"), "pilar:list", Perm.VIEW_PEOPLE),
     (_("Users"), "accounts:user_list", Perm.MANAGE_USERS),
     (_("Audit trail"), "audit:list", Perm.VIEW_AUDIT),
 ]

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from garda.core.choices import Education, Religion, Sex
 from garda.core.fields import EncryptedTextField
 from garda.core.models import BaseModel
 from garda.core.nik import mask_identifier
@@ -48,30 +49,6 @@ class Status(models.TextChoices):
     MENINGGAL = "meninggal", _("deceased")
 
 
-class Sex(models.TextChoices):
-    L = "L", _("male")
-    P = "P", _("female")
-
-
-class Religion(models.TextChoices):
-    ISLAM = "islam", _("Islam")
-    KRISTEN = "kristen", _("Protestant")
-    KATOLIK = "katolik", _("Catholic")
-    HINDU = "hindu", _("Hindu")
-    BUDDHA = "buddha", _("Buddhist")
-    KONGHUCU = "konghucu", _("Confucian")
-    KEPERCAYAAN = "kepercayaan", _("Indigenous belief")
-
-
-class Education(models.TextChoices):
-    SD = "sd", _("Primary school (SD)")
-    SMP = "smp", _("Junior high (SMP)")
-    SMA = "sma", _("Senior high (SMA/SMK)")
-    D3 = "d3", _("Diploma (D1-D3)")
-    S1 = "s1", _("Bachelor (D4/S1)")
-    S2 = "s2", _("Master or higher (S2/S3)")
-
-
 class PilarQuerySet(ScopedQuerySet):
     def active(self) -> "PilarQuerySet":
         return self.filter(status=Status.AKTIF)
@@ -80,7 +57,8 @@ class PilarQuerySet(ScopedQuerySet):
         return self.filter(jenis__code=code)
 
     def trained(self, yes: bool = True) -> "PilarQuerySet":
-        return self.filter(trainings__isnull=not yes).distinct()
+        has_training = models.Exists(Training.objects.filter(pilar=models.OuterRef("pk")))
+        return self.filter(has_training if yes else ~has_training)
 
 
 class Pilar(BaseModel):
@@ -173,7 +151,21 @@ class PilarChildQuerySet(ScopedQuerySet):
     region_field = "pilar__wilayah_id"
 
 
-class StatusEvent(BaseModel):
+class PilarChild(BaseModel):
+    """A record belonging to a member: scoped, and audited, in the member's region."""
+
+    pilar: "models.ForeignKey[Pilar, Pilar]"
+
+    objects = PilarChildQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def audit_region_code(self) -> str:
+        return self.pilar.wilayah_id
+
+
+class StatusEvent(PilarChild):
     """A change of status, with its reason: the status history users see."""
 
     pilar = models.ForeignKey(Pilar, on_delete=models.CASCADE, related_name="status_events")
@@ -184,8 +176,6 @@ class StatusEvent(BaseModel):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-
-    objects = PilarChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("status change")
@@ -223,7 +213,7 @@ class Placement(BaseModel):
         return f"{self.pilar} @ {self.wilayah_id}"
 
 
-class Decree(BaseModel):
+class Decree(PilarChild):
     """An appointment decree (SK) with its validity and scan."""
 
     pilar = models.ForeignKey(Pilar, on_delete=models.CASCADE, related_name="decrees")
@@ -233,8 +223,6 @@ class Decree(BaseModel):
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     scan = models.FileField(_("scan"), upload_to="pilar/sk/", blank=True)
-
-    objects = PilarChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("appointment decree (SK)")
@@ -257,7 +245,7 @@ class TrainingKind(models.TextChoices):
     LAINNYA = "lainnya", _("Other")
 
 
-class Training(BaseModel):
+class Training(PilarChild):
     pilar = models.ForeignKey(Pilar, on_delete=models.CASCADE, related_name="trainings")
     kind = models.CharField(_("training"), max_length=20, choices=TrainingKind.choices)
     title = models.CharField(_("title"), max_length=200, blank=True)
@@ -265,8 +253,6 @@ class Training(BaseModel):
     start = models.DateField(_("from"))
     end = models.DateField(_("until"))
     certificate = models.FileField(_("certificate"), upload_to="pilar/sertifikat/", blank=True)
-
-    objects = PilarChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("training")
@@ -317,3 +303,58 @@ class IpsmOfficer(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_position_display()} IPSM {self.wilayah_id}: {self.pilar}"
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEW = "preview", _("checked, not applied")
+    APPLIED = "applied", _("applied")
+    FAILED = "failed", _("failed, nothing written")
+
+
+class ImportBatch(BaseModel):
+    """An uploaded file of members: what the check found, and whether it was applied.
+
+    The file is kept (privately, under MEDIA_ROOT) so the apply step reads exactly what was
+    previewed; `sha256` proves it. `wilayah` is the uploader's area and scopes the batch.
+    `problems` lists {"row", "column", "message", "level"}: level "error" blocks the import,
+    "warning" does not, "update" names the columns a row will change.
+    """
+
+    AUDIT_MASKED_FIELDS = frozenset({"problems"})
+
+    wilayah = models.ForeignKey(
+        "wilayah.Wilayah", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    file = models.FileField(_("file"), upload_to="pilar/impor/")
+    file_name = models.CharField(_("file name"), max_length=200)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEW
+    )
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    new_count = models.PositiveIntegerField(_("new"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    bad_count = models.PositiveIntegerField(_("bad"), default=0)
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("import of members")
+        verbose_name_plural = _("imports of members")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("pilar:import_detail", args=[self.pk])

@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from garda.accounts import services as account_services
-from garda.accounts.models import User
+from garda.accounts.models import RoleAssignment, User
 from garda.accounts.roles import Perm, Role
 from garda.audit.services import audited_create, audited_update
 from garda.core.crypto import blind_index
 from garda.core.errors import Duplicate, GardaError, NotAllowed
 from garda.core.nik import check_nik, normalise_digits
+from garda.core.scoping import is_within
 from garda.wilayah.models import Level, Wilayah
 
 from .models import (
@@ -60,6 +61,10 @@ PROFILE_FIELDS = SELF_EDITABLE | {
     "ipsm_number",
     "joined_on",
 }
+
+
+# Fields the NIK is checked against: changing one of them re-checks the identity.
+IDENTITY_FIELDS = frozenset({"name", "nik", "nik_note", "birth_date", "sex"})
 
 
 def nik_hash(nik: str) -> str | None:
@@ -117,18 +122,29 @@ def pilar_check(
 
 
 def _check_identity(
-    *, jenis: PilarType, wilayah: Wilayah, data: dict[str, Any], existing: Pilar | None = None
+    *,
+    actor: User,
+    jenis: PilarType,
+    wilayah: Wilayah,
+    data: dict[str, Any],
+    existing: Pilar | None = None,
 ) -> None:
     problems = pilar_check(jenis=jenis, wilayah=wilayah, data=data, existing=existing)
     duplicate_message = _("A profile with this NIK already exists.")
     if ("nik", duplicate_message) in problems.errors:
-        other = Pilar.objects.get(nik_hash=nik_hash(data["nik"]))
-        raise Duplicate(
-            _("A profile with this NIK already exists: %(name)s, %(region)s.")
-            % {"name": other.name, "region": other.wilayah},
-            field="nik",
-            existing=other,
+        # Name the existing profile only to someone allowed to see it.
+        other = (
+            Pilar.objects.visible_to(actor, Perm.VIEW_PEOPLE)
+            .filter(nik_hash=nik_hash(data["nik"]))
+            .first()
         )
+        message = (
+            _("A profile with this NIK already exists: %(name)s, %(region)s.")
+            % {"name": other.name, "region": other.wilayah}
+            if other
+            else _("A profile with this NIK already exists, outside your area.")
+        )
+        raise Duplicate(message, field="nik", existing=other)
     problems.raise_first()
     if problems.warnings and not (data.get("nik_note") or "").strip():
         messages = " ".join(message for _name, message in problems.warnings)
@@ -164,7 +180,7 @@ def pilar_register(
 ) -> Pilar:
     _check_manages(actor, wilayah.code)
     data = _normalised(data)
-    _check_identity(jenis=jenis, wilayah=wilayah, data=data)
+    _check_identity(actor=actor, jenis=jenis, wilayah=wilayah, data=data)
     pilar = audited_create(
         Pilar,
         actor=actor,
@@ -200,8 +216,14 @@ def pilar_update(
         if pilar.user_id != actor.pk:
             raise NotAllowed(_("You may only manage social workers inside your own area."))
         data = {k: v for k, v in data.items() if k in SELF_EDITABLE}
-    merged = {f: getattr(pilar, f) for f in PROFILE_FIELDS} | data
-    _check_identity(jenis=pilar.jenis, wilayah=pilar.wilayah, data=merged, existing=pilar)
+    identity_changes = {
+        name for name in IDENTITY_FIELDS & data.keys() if data[name] != getattr(pilar, name)
+    }
+    if identity_changes:
+        merged = {f: getattr(pilar, f) for f in PROFILE_FIELDS} | data
+        _check_identity(
+            actor=actor, jenis=pilar.jenis, wilayah=pilar.wilayah, data=merged, existing=pilar
+        )
     if "nik" in data:
         data["nik_hash"] = nik_hash(data["nik"])
     return audited_update(pilar, actor=actor, data=data, expected_version=expected_version)
@@ -262,8 +284,28 @@ def pilar_move(
         current.end = start - datetime.timedelta(days=1)
         current.save(update_fields=["end", "updated_at"])
     placement = Placement.objects.create(pilar=pilar, wilayah=wilayah, start=start, reason=reason)
+    _move_account_role(actor=actor, pilar=pilar, wilayah=wilayah, reason=reason)
     audited_update(pilar, actor=actor, data={"wilayah": wilayah}, reason=reason)
     return placement
+
+
+ACCOUNT_ROLES = {PSM: Role.PSM, TKSK: Role.KOORDINATOR}
+
+
+def _move_account_role(*, actor: User, pilar: Pilar, wilayah: Wilayah, reason: str) -> None:
+    """A member's account follows them: the role at the old place ends, the same role starts
+    at the new one. The move itself is the authority (Dinas manages both places)."""
+    role = ACCOUNT_ROLES.get(pilar.jenis.code)
+    if pilar.user is None or role is None:
+        return
+    today = timezone.localdate()
+    for assignment in RoleAssignment.objects.active().filter(
+        user=pilar.user, role=role, wilayah_id=pilar.wilayah_id
+    ):
+        audited_update(assignment, actor=actor, data={"valid_to": today}, reason=reason)
+    audited_create(
+        RoleAssignment, actor=actor, user=pilar.user, role=role, wilayah=wilayah, valid_from=today
+    )
 
 
 @transaction.atomic
@@ -339,6 +381,13 @@ def officer_appoint(
     _check_manages(actor, wilayah.code)
     if pilar.jenis.code != PSM:
         raise GardaError(_("Only a PSM can be an IPSM officer."), field="pilar")
+    if pilar.status != Status.AKTIF:
+        raise GardaError(_("Only an active PSM can be an IPSM officer."), field="pilar")
+    if not is_within(pilar.wilayah_id, wilayah.code):
+        raise GardaError(
+            _("An IPSM officer of %(region)s must serve inside it.") % {"region": wilayah},
+            field="wilayah",
+        )
     if wilayah.level not in (Level.KABUPATEN, Level.KECAMATAN, Level.DESA):
         raise GardaError(_("IPSM officers serve a desa, kecamatan or kabupaten."), field="wilayah")
     if term_end is not None and term_end < term_start:
@@ -369,6 +418,8 @@ def officer_grant_coordinator(*, actor: User, officer: IpsmOfficer) -> None:
     """The chair of a kecamatan IPSM is offered the coordinator role for that kecamatan."""
     if officer.position != Position.KETUA or officer.wilayah.level != Level.KECAMATAN:
         raise GardaError(_("Only the chair of a kecamatan IPSM becomes its coordinator."))
+    if not IpsmOfficer.objects.current().filter(pk=officer.pk).exists():
+        raise GardaError(_("This chair's term is over."))
     if officer.pilar.user is None:
         raise GardaError(_("Create an account for this PSM first."))
     account_services.role_assign(
@@ -382,8 +433,7 @@ def pilar_account_create(*, actor: User, pilar: Pilar, username: str) -> tuple[U
     of their kecamatan. Returns the user and the one-time password."""
     if pilar.user_id is not None:
         raise GardaError(_("This member already has an account."))
-    roles = {PSM: Role.PSM, TKSK: Role.KOORDINATOR}
-    if pilar.jenis.code not in roles:
+    if pilar.jenis.code not in ACCOUNT_ROLES:
         raise GardaError(_("Only PSM and TKSK get accounts for now."))
     user, password = account_services.user_create(
         actor=actor,
@@ -392,7 +442,7 @@ def pilar_account_create(*, actor: User, pilar: Pilar, username: str) -> tuple[U
         email=pilar.email,
         phone=pilar.phone,
         wilayah=pilar.wilayah,
-        role=roles[pilar.jenis.code],
+        role=ACCOUNT_ROLES[pilar.jenis.code],
         role_wilayah=pilar.wilayah,
     )
     audited_update(pilar, actor=actor, data={"user": user})

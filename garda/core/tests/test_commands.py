@@ -9,6 +9,7 @@ from config.cli import _command_argv
 from garda.accounts.demo import DEMO_PASSWORD
 from garda.accounts.models import RoleAssignment, User
 from garda.accounts.roles import Role
+from garda.pilar.models import Pilar
 from garda.wilayah.models import Level, Wilayah
 
 
@@ -26,16 +27,18 @@ class TestDemo:
         for username in ("admin", "staf", "kadis", "pemantau", "psm.lumut", "operator.lumut"):
             assert f"  {username} " in printed
             assert User.objects.get(username=username).check_password(DEMO_PASSWORD)
+        # The social pillars come after the accounts: psm.lumut is the PSM of Lumut.
+        assert Pilar.objects.get(user__username="psm.lumut").wilayah_id == "19.01.02.2007"
 
     def test_running_twice_changes_nothing(self):
         call_command("demo", stdout=io.StringIO())
-        counts = (User.objects.count(), RoleAssignment.objects.count(), Wilayah.objects.count())
+
+        def counts() -> tuple[int, ...]:
+            return tuple(m.objects.count() for m in (User, RoleAssignment, Wilayah, Pilar))
+
+        before = counts()
         call_command("demo", stdout=io.StringIO())
-        assert counts == (
-            User.objects.count(),
-            RoleAssignment.objects.count(),
-            Wilayah.objects.count(),
-        )
+        assert counts() == before
 
     def test_usernames_stay_unique_when_village_names_repeat(self):
         call_command("demo", stdout=io.StringIO())

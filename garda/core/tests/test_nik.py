@@ -20,7 +20,9 @@ class TestNik:
         check = check_nik(WOMAN_LUMUT, birth_date=datetime.date(1990, 7, 5), sex="P")
         assert (check.errors, check.warnings) == ([], [])
 
-    @pytest.mark.parametrize("nik", ["190102450790001", "19010245079000012", "19010245079O0001", ""])
+    @pytest.mark.parametrize(
+        "nik", ["190102450790001", "19010245079000012", "19010245079O0001", ""]
+    )
     def test_malformed_is_an_error(self, bangka, nik):
         assert check_nik(nik).errors
 

@@ -8,6 +8,8 @@ from config.urls import urlpatterns as project_urls
 from garda.accounts.roles import Role
 from garda.core.selectors import coverage_by_child, home_kind
 from garda.core.testing import BANGKA, BELINYU, BINTET, LUMUT, SUNGAILIAT, client_for, make_user
+from garda.pilar.models import PilarType
+from garda.pilar.services import pilar_register
 from garda.wilayah.models import Wilayah
 
 
@@ -53,12 +55,24 @@ class TestHomePerRole:
 
 
 class TestCoverage:
-    def test_counts_villages_with_an_active_psm(self, bangka):
-        make_user(Role.PSM, LUMUT)
-        make_user(Role.PSM, LUMUT)  # two PSMs in one desa still cover one desa
-        make_user(Role.PSM, BINTET, is_active=False)  # an inactive account covers nothing
-        make_user(Role.PSM, "19.01.01.1001")
+    """The home card counts villages with an active PSM in the pillar registry (the figures
+    themselves are tested with the coverage page, in garda/pilar/tests/test_coverage.py)."""
+
+    def test_counts_villages_with_an_active_psm_profile(self, bangka):
         admin = make_user(Role.ADMIN_DINAS, BANGKA)
+        psm = PilarType.objects.get(code="psm")
+        for serial, (code, status) in enumerate(
+            [(LUMUT, "aktif"), (LUMUT, "aktif"), (BINTET, "nonaktif"), ("19.01.01.1001", "aktif")],
+            start=1,
+        ):
+            pilar_register(
+                actor=admin,
+                jenis=psm,
+                wilayah=Wilayah.objects.get(code=code),
+                data={"name": f"PSM {serial}", "nik": f"1901020101900{serial:03d}"},
+                status=status,
+            )
+        make_user(Role.PSM, "19.01.03.2001")  # an account without a profile covers nothing
         district = Wilayah.objects.get(code=BANGKA)
         rows = {row.area.code: row for row in coverage_by_child(admin, [district])}
         assert len(rows) == 8
@@ -68,11 +82,20 @@ class TestCoverage:
         assert sum(r.villages for r in rows.values()) == 81
 
     def test_coordinator_gets_one_row_per_village(self, bangka):
-        make_user(Role.PSM, LUMUT)
+        admin = make_user(Role.ADMIN_DINAS, BANGKA)
+        pilar_register(
+            actor=admin,
+            jenis=PilarType.objects.get(code="psm"),
+            wilayah=Wilayah.objects.get(code=LUMUT),
+            data={"name": "PSM Lumut", "nik": "1901020101900001"},
+            status="aktif",
+        )
         coordinator = make_user(Role.KOORDINATOR, BELINYU)
         rows = coverage_by_child(coordinator, [Wilayah.objects.get(code=BELINYU)])
         assert len(rows) == 12
         assert [r.area.code for r in rows if r.covered] == [LUMUT]
+        body = client_for(coordinator).get(reverse("core:home")).content.decode()
+        assert 'href="/pilar/cakupan/"' in body
 
 
 def boom(request):

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from garda.accounts.demo import DEMO_PASSWORD, build_demo_accounts
+from garda.pilar.demo import build_demo_pillars
 from garda.wilayah.loader import BANGKA_SOURCE, wilayah_load
 
 
@@ -18,7 +19,12 @@ class Command(BaseCommand):
         with transaction.atomic():
             wilayah_load(source=BANGKA_SOURCE, scope="19.01")
             logins = build_demo_accounts()
+            pillars = build_demo_pillars()
         self.stdout.write(self.style.SUCCESS(_("Demo data ready.")))
+        self.stdout.write(
+            _("Social pillar members: %(members)s (%(created)s new).")
+            % {"members": pillars.members, "created": pillars.created}
+        )
         self.stdout.write(_("Every demo login uses the password: %s") % DEMO_PASSWORD)
         width = max(len(login.username) for login in logins)
         for login in logins:
