@@ -59,9 +59,9 @@ def clean_upload(upload: UploadedFile, accept: Accept = DOCUMENT) -> UploadedFil
 
 def _reencoded_image(upload: UploadedFile) -> UploadedFile:
     try:
-        with Image.open(upload) as image:
-            image.load()
-            image = ImageOps.exif_transpose(image).convert("RGB")
+        with Image.open(upload) as original:
+            original.load()
+            image = ImageOps.exif_transpose(original).convert("RGB")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
         raise ValidationError(_("The image is damaged and cannot be read.")) from error
     image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))

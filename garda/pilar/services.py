@@ -104,7 +104,7 @@ def pilar_check(
             )
         )
     nik = data.get("nik") or ""
-    if jenis.is_organisation:
+    if jenis.is_organisation and not nik:
         return problems
     if not nik:
         problems.errors.append(("nik", _("The NIK is required for a person.")))

@@ -441,6 +441,12 @@ class TestOfficerRules:
         assert Pilar.objects.get(pk=pilar.pk).phone == "0812"
 
 
+def test_an_organisation_given_a_nik_gets_it_checked(bangka):
+    with pytest.raises(GardaError) as refused:
+        register(code=LUMUT, jenis="karang_taruna", nik="123")
+    assert refused.value.field == "nik"
+
+
 class TestAccounts:
     def test_psm_gets_the_psm_role_in_their_desa(self, bangka):
         pilar = register_psm(code=LUMUT, phone="0812")
