@@ -19,7 +19,9 @@ class NavItem:
 NAV = [
     (_("Home"), "core:home", None),
     (_("Regions"), "wilayah:list", Perm.VIEW_REGIONS),
+    (_("Residents"), "registry:search", Perm.VIEW_PEOPLE),
     (_("Social workers"), "pilar:list", Perm.VIEW_PEOPLE),
+    (_("Coverage"), "pilar:coverage", Perm.VIEW_AGGREGATES),
     (_("Users"), "accounts:user_list", Perm.MANAGE_USERS),
     (_("Audit trail"), "audit:list", Perm.VIEW_AUDIT),
 ]
