@@ -32,7 +32,7 @@ CHROMIUM_ARGS = [
 ]
 PHONE: ViewportSize = {"width": 360, "height": 740}  # a cheap Android phone
 ARTIFACTS = Path(__file__).parent / "artifacts"
-TIMEOUT_MS = 10_000
+TIMEOUT_MS = 20_000  # generous: CI machines are sometimes busy
 
 _reports = pytest.StashKey[dict[str, pytest.TestReport]]()
 

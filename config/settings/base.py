@@ -150,6 +150,10 @@ STATICFILES_DIRS = [
 MEDIA_ROOT = Path(env("GARDA_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 GARDA_MAX_UPLOAD_MB = int(env("GARDA_MAX_UPLOAD_MB", "8"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Resident imports (DTKS layout) may be large: a million rows is about 150 MB of CSV. A job
+# whose worker has been silent this long is offered a restart.
+GARDA_MAX_IMPORT_MB = int(env("GARDA_MAX_IMPORT_MB", "300"))
+GARDA_IMPORT_STALE_MINUTES = int(env("GARDA_IMPORT_STALE_MINUTES", "15"))
 
 EMAIL_BACKEND_NAME = env("GARDA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 MAILERS: dict[str, dict[str, object]] = {"default": {"BACKEND": EMAIL_BACKEND_NAME}}
@@ -194,6 +198,9 @@ GARDA_TRUSTED_PROXIES = int(env("GARDA_TRUSTED_PROXIES", "0"))
 
 # The office whose name heads pages and reports; a deployment sets its own.
 GARDA_OFFICE_NAME = env("GARDA_OFFICE_NAME", "Dinas Sosial Kabupaten Bangka")
+# The letterhead of official documents (PDF): the address line and the city before the date.
+GARDA_OFFICE_ADDRESS = env("GARDA_OFFICE_ADDRESS", "")
+GARDA_OFFICE_CITY = env("GARDA_OFFICE_CITY", "Sungailiat")
 GARDA_HOME_REGION = env("GARDA_HOME_REGION", "19.01")
 
 LOGGING = {
@@ -201,6 +208,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("GARDA_LOG_LEVEL", "INFO")},
+    # WeasyPrint reports every rendering step at INFO.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
 GARDA_ADMIN_PATH = env("GARDA_ADMIN_PATH", "django-admin")
 GARDA_ENV = "base"

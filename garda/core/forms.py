@@ -10,6 +10,7 @@ from django.forms import BoundField
 from django.forms.renderers import DjangoTemplates
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
+from django.utils.translation import gettext_noop
 
 
 class GardaBoundField(BoundField):
@@ -25,3 +26,8 @@ class GardaBoundField(BoundField):
 
 class GardaFormRenderer(DjangoTemplates):
     bound_field_class = GardaBoundField
+
+
+# Strings of Django itself that its Indonesian catalogue does not translate yet. Naming them
+# here puts them in Garda's catalogue, which is searched first (LOCALE_PATHS).
+DJANGO_STRINGS = (gettext_noop("- Select an option -"),)

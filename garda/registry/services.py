@@ -114,14 +114,20 @@ def keluarga_register(
             existing=existing,
         )
     fields = {k: v for k, v in (data or {}).items() if k in KELUARGA_FIELDS}
-    return audited_create(
-        Keluarga,
-        actor=actor,
-        no_kk=no_kk,
-        no_kk_hash=no_kk_hash(no_kk),
-        wilayah=wilayah,
-        **fields,
-    )
+    try:
+        with transaction.atomic():
+            return audited_create(
+                Keluarga,
+                actor=actor,
+                no_kk=no_kk,
+                no_kk_hash=no_kk_hash(no_kk),
+                wilayah=wilayah,
+                **fields,
+            )
+    except IntegrityError as error:  # a concurrent entry of the same No KK
+        raise GardaError(
+            _("A household with this No KK is already registered."), field="no_kk"
+        ) from error
 
 
 @transaction.atomic
@@ -156,8 +162,16 @@ def keluarga_move(
         actor=actor,
     )
     audited_update(keluarga, actor=actor, data={"wilayah": wilayah}, reason=reason)
-    for member in keluarga.members.current().filter(moved_out=False):
+    movers = list(keluarga.members.current().filter(moved_out=False))
+    for member in movers:
         audited_update(member, actor=actor, data={"wilayah": wilayah}, reason=reason)
+    # Their PPKS statuses and open duplicate reviews go with them, to the new desa's workers.
+    statuses = PpksStatus.objects.filter(Q(keluarga=keluarga) | Q(individu__in=movers))
+    for status in statuses:
+        audited_update(status, actor=actor, data={"wilayah": wilayah}, reason=reason)
+    DuplicateCandidate.objects.filter(
+        Q(first__in=movers) | Q(second__in=movers), status=Candidate.OPEN
+    ).update(wilayah=wilayah)
     return move
 
 
@@ -185,11 +199,8 @@ def individu_check(*, data: dict[str, Any], existing: Individu | None = None) ->
         other = other.exclude(pk=existing.pk)
     found = other.first()
     if found is not None:
-        raise Duplicate(
-            _("This NIK is already registered: %(name)s.") % {"name": found.name},
-            field="nik",
-            existing=found,
-        )
+        # No name here: the caller names the record only to someone allowed to see it.
+        raise Duplicate(_("This NIK is already registered."), field="nik", existing=found)
     return check.warnings
 
 
@@ -220,11 +231,8 @@ def individu_register(*, actor: User, keluarga: Keluarga, data: dict[str, Any]) 
     _check_manages(actor, keluarga.wilayah_id)
     fields = _individu_fields(data)
     _require_note(individu_check(data=fields), fields)
-    if (
-        fields.get("relation") == Relation.KEPALA
-        and keluarga.members.filter(relation=Relation.KEPALA, merged_into__isnull=True).exists()
-    ):
-        raise GardaError(_("This household already has a head of family."), field="relation")
+    if fields.get("relation") == Relation.KEPALA:
+        _check_one_head(keluarga)
     try:
         with transaction.atomic():
             individu = audited_create(
@@ -247,7 +255,23 @@ def individu_update(
     fields = _individu_fields(data)
     merged = {f: getattr(individu, f) for f in INDIVIDU_FIELDS} | fields
     _require_note(individu_check(data=merged, existing=individu), merged)
-    return audited_update(individu, actor=actor, data=fields, expected_version=expected_version)
+    if fields.get("relation") == Relation.KEPALA:
+        _check_one_head(individu.keluarga, exclude=individu)
+    try:
+        with transaction.atomic():
+            return audited_update(
+                individu, actor=actor, data=fields, expected_version=expected_version
+            )
+    except IntegrityError as error:  # a concurrent save of the same NIK
+        raise GardaError(_("This NIK is already registered."), field="nik") from error
+
+
+def _check_one_head(keluarga: Keluarga, *, exclude: Individu | None = None) -> None:
+    heads = keluarga.members.current().filter(relation=Relation.KEPALA)
+    if exclude is not None:
+        heads = heads.exclude(pk=exclude.pk)
+    if heads.exists():
+        raise GardaError(_("This household already has a head of family."), field="relation")
 
 
 # --- likely duplicates -----------------------------------------------------------------------
@@ -255,12 +279,24 @@ def individu_update(
 DUPLICATE_THRESHOLD = 60
 
 
+COMMON_NAME_STARTS = ("MUHAMAD", "ABDUL", "SITI", "NUR")
+
+
+def _distinctive(key: str) -> str:
+    """The name key without a common first word: "Muhammad Yusuf" and "Muhammad Ridwan"
+    must not look alike just because both start with Muhammad."""
+    for start in COMMON_NAME_STARTS:
+        if key.startswith(start) and len(key) > len(start):
+            return key[len(start) :]
+    return key
+
+
 def duplicate_score(a: Individu, b: Individu) -> tuple[int, list[str]]:
     """How alike two records are, and why: the reasons are shown to the reviewer."""
-    score, reasons = 0, []
+    score, reasons = 0, list[str]()
     if a.name_key == b.name_key:
         score, reasons = score + 45, [*reasons, "name"]
-    elif a.name_key[:6] == b.name_key[:6]:
+    elif _distinctive(a.name_key)[:5] == _distinctive(b.name_key)[:5]:
         score, reasons = score + 25, [*reasons, "name_start"]
     if a.birth_date and a.birth_date == b.birth_date:
         score, reasons = score + 35, [*reasons, "birth_date"]
@@ -316,7 +352,12 @@ def duplicate_merge(*, actor: User, candidate: DuplicateCandidate, keep: Individ
     other = candidate.second if keep.pk == candidate.first_id else candidate.first
     _check_manages(actor, other.wilayah_id)
     _decide(actor, candidate, Candidate.MERGED)
-    PpksStatus.objects.filter(individu=other).update(individu=keep)
+    kept_types = set(keep.ppks.active().values_list("ppks_type_id", flat=True))
+    for status in PpksStatus.objects.filter(individu=other):
+        data: dict[str, Any] = {"individu": keep, "wilayah_id": keep.wilayah_id}
+        if status.resolved_on is None and status.ppks_type_id in kept_types:
+            data["resolved_on"] = timezone.localdate()  # the kept record already has it
+        audited_update(status, actor=actor, data=data, reason=_("Merged duplicate"))
     Move.objects.filter(individu=other).update(individu=keep)
     audited_update(other, actor=actor, data={"merged_into": keep}, reason=_("Merged duplicate"))
     audit_record(
@@ -388,4 +429,6 @@ def ppks_resolve(*, actor: User, status: PpksStatus, resolved_on: datetime.date,
         raise InvalidState(_("This PPKS status is already resolved."))
     if resolved_on < status.assessed_on:
         raise GardaError(_("It cannot be resolved before it was assessed."), field="resolved_on")
-    audited_update(status, actor=actor, data={"resolved_on": resolved_on}, reason=note)
+    audited_update(
+        status, actor=actor, data={"resolved_on": resolved_on, "resolution_note": note}, reason=note
+    )

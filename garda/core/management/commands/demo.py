@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from garda.accounts.demo import DEMO_PASSWORD, build_demo_accounts
 from garda.pilar.demo import build_demo_pillars
+from garda.registry.demo import build_demo_residents
 from garda.wilayah.loader import BANGKA_SOURCE, wilayah_load
 
 
@@ -20,6 +21,7 @@ class Command(BaseCommand):
             wilayah_load(source=BANGKA_SOURCE, scope="19.01")
             logins = build_demo_accounts()
             pillars = build_demo_pillars()
+            build_demo_residents()
         self.stdout.write(self.style.SUCCESS(_("Demo data ready.")))
         self.stdout.write(
             _("Social pillar members: %(members)s (%(created)s new).")
