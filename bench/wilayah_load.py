@@ -3,7 +3,8 @@ database, through `wilayah_load` (validation, upsert, deactivation), against a b
 same run: the same parsed rows inserted with one raw `executemany` into a bare table.
 
     DATABASE_URL=sqlite:////tmp/bench.sqlite3 .venv/bin/python bench/wilayah_load.py [TARBALL]
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/garda_bench .venv/bin/python bench/wilayah_load.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/garda_bench \
+        .venv/bin/python bench/wilayah_load.py
 
 The database named by DATABASE_URL is dropped and created anew. Without TARBALL the package is
 fetched with `npm pack`. Prints one Markdown table row for docs/benchmarks.md.
@@ -14,6 +15,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import django
 
@@ -34,7 +36,7 @@ def fresh_database(url: str) -> None:
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def timed(function, *args, **kwargs) -> tuple[float, object]:
+def timed(function, *args, **kwargs) -> tuple[float, Any]:
     start = time.perf_counter()
     result = function(*args, **kwargs)
     return time.perf_counter() - start, result
@@ -84,7 +86,7 @@ def main() -> None:
     count = Wilayah.objects.count()
     print(
         f"| {connection.vendor} | {count:,} | {read_seconds:.2f} s | {baseline:.2f} s "
-        f"| {first:.2f} s ({first / baseline:.1f}× baseline) | {second:.2f} s "
+        f"| {first:.2f} s ({first / baseline:.1f}x baseline) | {second:.2f} s "
         f"| {result.total.added + result.total.updated} written on the second run |"
     )
 

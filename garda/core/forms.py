@@ -21,7 +21,7 @@ class GardaBoundField(BoundField):
         label_suffix: str | None = "",
         tag: str | None = None,
     ) -> SafeString:
-        return super().label_tag(contents or capfirst(self.label), attrs, label_suffix, tag)
+        return super().label_tag(contents or str(capfirst(self.label)), attrs, label_suffix, tag)
 
 
 class GardaFormRenderer(DjangoTemplates):
