@@ -32,7 +32,7 @@ thousands of matches) and "no query" (the first page of everyone the user may se
 Baselines, same run, same tables: `SELECT * FROM registry_individu WHERE nik_hash = %s` (blind
 index computed in the loop; for No KK, a join on the household's blind index), `... WHERE
 name_key LIKE %s ORDER BY name LIMIT 25` (the key of the query, no scope, no typo tolerance,
-no count) and `... ORDER BY name_key LIMIT 25`. Prints a Markdown table for
+no count) and `... ORDER BY wilayah_id, name_key LIMIT 25`. Prints a Markdown table for
 docs/benchmarks.md; with --explain, the plans of one query of each kind (on stderr).
 """
 
@@ -434,7 +434,7 @@ def raw_everyone(_query: str) -> int:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT * FROM registry_individu ORDER BY name_key LIMIT 25")
+        cursor.execute("SELECT * FROM registry_individu ORDER BY wilayah_id, name_key LIMIT 25")
         return len(cursor.fetchall())
 
 

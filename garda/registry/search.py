@@ -20,9 +20,9 @@ resident outside their desa, not even by an exact NIK, and merged records never 
        two letters matches the start of names.
        Best match first: the same key, then keys starting with the query, then keys holding
        it, then the other orders; shorter keys (closer to the query) first; then by name.
-       Without a name or number, residents are listed by name key (alphabetical, spelling
-       variants side by side: "Moh. Ridwan" among the MUHAMAD...), which the btree index on
-       the key serves without sorting the district.
+       Without a name or number, residents are listed by desa, then by name key
+       (alphabetical, spelling variants side by side: "Moh. Ridwan" among the MUHAMAD...):
+       the order of the btree index on (desa, key), so no page sorts the district.
     2. On PostgreSQL only, when nothing matches that way (within the user's area and the
        other filters), the query is taken for a misspelling: residents whose key is alike by
        trigram similarity (at least `SIMILARITY_THRESHOLD`, 0.5) that start with the same
@@ -34,10 +34,11 @@ resident outside their desa, not even by an exact NIK, and merged records never 
 Per database:
 
 - PostgreSQL: step 1 is `name_key LIKE '%WORD%'` per word, served by the trigram GIN index of
-  migration 0003 (a one- or two-letter query uses the btree index: `LIKE 'AB%'`). Building a
-  name search runs one query to learn whether step 1 finds anyone: a name starting with the
-  query (btree, well under a millisecond), else the whole step-1 query (planned without
-  LIMIT, which would tempt PostgreSQL into reading the whole table when nobody matches). Step 2 is
+  migration 0003 (a one- or two-letter query: `LIKE 'AB%'`). Building a name search runs
+  one query to learn whether step 1 finds anyone: inside one desa, a name starting with the
+  query (the (desa, key) btree index, well under a millisecond), else the whole step-1 query
+  (planned without LIMIT, which would tempt PostgreSQL into reading the whole table when
+  nobody matches). Step 2 is
   pg_trgm's strict word similarity operator `'KEY' <<% name_key`, which on a key without
   spaces is the plain similarity of the two keys, GIN-indexed at pg_trgm's default threshold
   for it (0.5), together with `name_key LIKE 'K%'` (or `'MUHAMADR%'`), rechecked with
@@ -145,7 +146,7 @@ def individu_search(*, fetched_by: User, filters: dict[str, Any]) -> QuerySet[In
     ppks = filters.get("ppks")
     if ppks not in (None, ""):
         residents = _with_ppks(residents, ppks)
-    ordering: list[Any] = ["name_key", "name", "pk"]
+    ordering: list[Any] = ["wilayah_id", "name_key", "name", "pk"]
     related = ["wilayah", "keluarga"]
     text = str(filters.get("q") or "").strip()
     if text:
@@ -215,7 +216,9 @@ def _by_name(
     else:  # "Li", "A": too short for the trigram index, and for a useful "contains"
         matches = Q(name_key__startswith=key)
     found = residents.filter(matches)
-    if connection.vendor == "postgresql" and not _anyone_found(residents, found, key):
+    if connection.vendor == "postgresql" and not _anyone_found(
+        residents, found, key, one_desa=one_desa
+    ):
         return _by_similarity(residents, text, one_desa=one_desa)
     rank = Case(
         When(name_key=key, then=Value(0)),
@@ -228,11 +231,13 @@ def _by_name(
     return found, ["match_rank", "key_length", "name", "pk"]
 
 
-def _anyone_found(residents: IndividuQuerySet, found: IndividuQuerySet, key: str) -> bool:
-    """Whether step 1 finds anyone. A name starting with the key answers through the btree
-    index in a fraction of a millisecond (the usual case: a name typed from its start);
-    otherwise the whole step-1 query decides."""
-    if residents.filter(_starting_with(key)).exists():
+def _anyone_found(
+    residents: IndividuQuerySet, found: IndividuQuerySet, key: str, *, one_desa: bool
+) -> bool:
+    """Whether step 1 finds anyone. Inside a desa, a name starting with the key answers
+    through the btree index on (desa, key) in a fraction of a millisecond (the usual case: a
+    name typed from its start); otherwise the whole step-1 query decides."""
+    if one_desa and residents.filter(_starting_with(key)).exists():
         return True
     return _any_row(found)
 

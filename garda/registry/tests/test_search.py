@@ -118,12 +118,14 @@ def test_a_name_search_needs_every_word(staff):
     assert search(staff, q="Siti Aminah") == []
 
 
-def test_an_empty_query_lists_everyone_visible_by_name_key(staff):
+def test_an_empty_query_lists_everyone_visible_by_desa_then_name_key(staff):
     for name in ("Zainal Arifin", "Moh. Ridwan", "Aisyah Putri", "Muhammad Rizal", "Masnah"):
         resident(name)
+    resident("Abdul Bintet", code=BINTET)
     expected = ["Aisyah Putri", "Masnah", "Moh. Ridwan", "Muhammad Rizal", "Zainal Arifin"]
-    assert search(staff) == expected  # spelling variants side by side: MUHAMADRIDWAN...
-    assert search(staff, q="  ") == expected
+    # Lumut (…2007) before Bintet (…2008); spelling variants side by side: MUHAMADRIDWAN...
+    assert search(staff) == [*expected, "Abdul Bintet"]
+    assert search(staff, q="  ") == [*expected, "Abdul Bintet"]
 
 
 def test_a_query_of_one_or_two_letters_matches_the_start_of_names(staff):
@@ -293,7 +295,7 @@ def test_the_ppks_come_with_each_chunk_of_an_iterator(staff, django_assert_num_q
         rows = list(found.iterator(chunk_size=2))
         _touch(rows)
     assert [len(statuses(row.keluarga)) for row in rows] == [1, 1, 1]
-    assert [row.name_key for row in rows] == sorted(row.name_key for row in rows)
+    assert [row.name_key for row in rows] == sorted(row.name_key for row in rows)  # one desa
 
 
 def test_only_active_statuses_come_along_newest_first(staff):
