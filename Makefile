@@ -27,7 +27,9 @@ run: install
 	mkdir -p var
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py demo
-	@echo "Garda: http://127.0.0.1:8000"
+	@echo "Garda: http://127.0.0.1:8000 (the background worker for imports runs beside it)"
+	$(PY) manage.py db_worker --no-reload -v 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: test-sqlite test-postgres
