@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from garda.accounts.models import RoleAssignment, User
 from garda.accounts.twofactor import SESSION_VERIFIED
-from garda.wilayah.models import Wilayah
+from garda.wilayah.models import Kind, Level, Wilayah
 
 TEST_PASSWORD = "test-password-123"
 LUMUT = "19.01.02.2007"
@@ -23,6 +23,11 @@ BINTET = "19.01.02.2008"
 BELINYU = "19.01.02"
 SUNGAILIAT = "19.01.01"
 BANGKA = "19.01"
+# "Another district": the `bangka` fixture holds only its kabupaten row; `other_district()`
+# gives it a kecamatan and a desa, so out-of-area records can be made like any other.
+OTHER_DISTRICT = "19.02"
+OTHER_KECAMATAN = "19.02.01"
+OTHER_DESA = "19.02.01.2001"
 
 _serial = itertools.count()
 
@@ -46,6 +51,27 @@ def make_user(
             valid_from=datetime.date(2020, 1, 1),
         )
     return user
+
+
+def other_district() -> None:
+    Wilayah.objects.get_or_create(
+        code=OTHER_KECAMATAN,
+        defaults={
+            "name": "Uji",
+            "level": Level.KECAMATAN,
+            "kind": Kind.KECAMATAN,
+            "parent_id": OTHER_DISTRICT,
+        },
+    )
+    Wilayah.objects.get_or_create(
+        code=OTHER_DESA,
+        defaults={
+            "name": "Uji Jaya",
+            "level": Level.DESA,
+            "kind": Kind.DESA,
+            "parent_id": OTHER_KECAMATAN,
+        },
+    )
 
 
 def client_for(user: User, *, second_factor: bool = True) -> Client:

@@ -11,41 +11,23 @@ from PIL import Image
 
 from garda.accounts.models import User
 from garda.accounts.roles import Role
-from garda.core.testing import BANGKA, LUMUT, make_user
-from garda.wilayah.models import Kind, Level, Wilayah
+from garda.core.testing import (
+    BANGKA,
+    LUMUT,
+    OTHER_DISTRICT,
+    make_user,
+    other_district,
+)
+from garda.wilayah.models import Wilayah
 
 from .. import services
 from ..models import PSM, Decree, IpsmOfficer, Pilar, PilarType, Position, Status, Training
 
 # "Another district" of the `bangka` fixture is only its kabupaten row; these test regions give
 # it a kecamatan and a desa, so an out-of-area member can be a PSM like any other.
-OTHER_DISTRICT = "19.02"
-OTHER_KECAMATAN = "19.02.01"
-OTHER_DESA = "19.02.01.2001"
 SUNGAILIAT_DESA = "19.01.01.1001"
 
 _serial = itertools.count(1)
-
-
-def other_district() -> None:
-    Wilayah.objects.get_or_create(
-        code=OTHER_KECAMATAN,
-        defaults={
-            "name": "Uji",
-            "level": Level.KECAMATAN,
-            "kind": Kind.KECAMATAN,
-            "parent_id": OTHER_DISTRICT,
-        },
-    )
-    Wilayah.objects.get_or_create(
-        code=OTHER_DESA,
-        defaults={
-            "name": "Uji Jaya",
-            "level": Level.DESA,
-            "kind": Kind.DESA,
-            "parent_id": OTHER_KECAMATAN,
-        },
-    )
 
 
 def dinas_admin(code: str = BANGKA) -> User:

@@ -13,6 +13,8 @@ from garda.core.testing import (
     BELINYU,
     BINTET,
     LUMUT,
+    OTHER_DESA,
+    OTHER_DISTRICT,
     SUNGAILIAT,
     ScopedViewContract,
     client_for,
@@ -23,7 +25,10 @@ from garda.wilayah.models import Wilayah
 from .. import services
 from ..coverage import coverage_by_area
 from ..models import Status
-from .factories import OTHER_DESA, OTHER_DISTRICT, dinas_admin, register
+from .factories import (
+    dinas_admin,
+    register,
+)
 
 KUTO_PANJI = "19.01.02.1001"
 GUNUNG_MUDA = "19.01.02.2004"

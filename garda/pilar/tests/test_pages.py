@@ -20,6 +20,7 @@ from garda.core.testing import (
     BELINYU,
     BINTET,
     LUMUT,
+    OTHER_DESA,
     SUNGAILIAT,
     ScopedViewContract,
     client_for,
@@ -29,7 +30,6 @@ from garda.pilar.models import PSM, Decree, Pilar, Placement, Status, StatusEven
 from garda.pilar.services import nik_hash
 
 from .factories import (
-    OTHER_DESA,
     SUNGAILIAT_DESA,
     account_of,
     add_decree,

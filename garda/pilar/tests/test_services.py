@@ -9,7 +9,7 @@ from garda.accounts.models import RoleAssignment, User
 from garda.accounts.roles import Perm, Role
 from garda.audit.models import Action, AuditEvent
 from garda.core.errors import ConcurrentEdit, Duplicate, GardaError, NotAllowed
-from garda.core.testing import BANGKA, BELINYU, BINTET, LUMUT, make_user
+from garda.core.testing import BANGKA, BELINYU, BINTET, LUMUT, OTHER_DESA, make_user
 from garda.pilar import services
 from garda.pilar.models import (
     PSM,
@@ -22,7 +22,6 @@ from garda.pilar.models import (
 from garda.wilayah.models import Wilayah
 
 from .factories import (
-    OTHER_DESA,
     account_of,
     add_decree,
     add_training,

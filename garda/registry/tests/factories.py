@@ -15,17 +15,20 @@ from PIL import Image
 
 from garda.accounts.models import User
 from garda.accounts.roles import Role
-from garda.core.testing import BANGKA, LUMUT, make_user
-from garda.wilayah.models import Kind, Level, Wilayah
+from garda.core.testing import (
+    BANGKA,
+    LUMUT,
+    OTHER_DISTRICT,
+    make_user,
+    other_district,
+)
+from garda.wilayah.models import Wilayah
 
 from .. import services
 from ..models import Individu, Keluarga, PpksStatus, PpksType, Relation
 
 # "Another district" of the `bangka` fixture is only its kabupaten row; these test regions give
 # it a kecamatan and a desa, so an out-of-district resident lives in a desa like any other.
-OTHER_DISTRICT = "19.02"
-OTHER_KECAMATAN = "19.02.01"
-OTHER_DESA = "19.02.01.2001"
 SUNGAILIAT_DESA = "19.01.01.1001"
 
 FIRST_NAMES = [
@@ -83,27 +86,6 @@ LAST_NAMES = [
 ]
 
 _serial = itertools.count(1)
-
-
-def other_district() -> None:
-    Wilayah.objects.get_or_create(
-        code=OTHER_KECAMATAN,
-        defaults={
-            "name": "Uji",
-            "level": Level.KECAMATAN,
-            "kind": Kind.KECAMATAN,
-            "parent_id": OTHER_DISTRICT,
-        },
-    )
-    Wilayah.objects.get_or_create(
-        code=OTHER_DESA,
-        defaults={
-            "name": "Uji Jaya",
-            "level": Level.DESA,
-            "kind": Kind.DESA,
-            "parent_id": OTHER_KECAMATAN,
-        },
-    )
 
 
 def district_of(code: str) -> str:

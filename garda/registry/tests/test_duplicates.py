@@ -9,12 +9,19 @@ from django.urls import reverse
 from garda.accounts.roles import Role
 from garda.audit.models import Action, AuditEvent
 from garda.core.errors import GardaError, InvalidState, NotAllowed
-from garda.core.testing import BANGKA, BINTET, LUMUT, ScopedViewContract, client_for, make_user
+from garda.core.testing import (
+    BANGKA,
+    BINTET,
+    LUMUT,
+    OTHER_DESA,
+    ScopedViewContract,
+    client_for,
+    make_user,
+)
 from garda.registry import services
 from garda.registry.models import Candidate, DuplicateCandidate, Individu, PpksStatus
 
 from .factories import (
-    OTHER_DESA,
     assign_ppks,
     dinas_admin,
     nik_for,

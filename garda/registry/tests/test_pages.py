@@ -19,6 +19,7 @@ from garda.core.testing import (
     BELINYU,
     BINTET,
     LUMUT,
+    OTHER_DESA,
     ScopedViewContract,
     client_for,
     make_user,
@@ -28,7 +29,6 @@ from garda.registry.models import Individu, Keluarga, Move, PpksStatus, PpksType
 from garda.wilayah.models import Wilayah
 
 from .factories import (
-    OTHER_DESA,
     SUNGAILIAT_DESA,
     assign_ppks,
     dinas_admin,

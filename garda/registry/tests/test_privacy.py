@@ -20,9 +20,11 @@ from garda.core.testing import (
     BANGKA,
     BINTET,
     LUMUT,
+    OTHER_DESA,
     ScopedViewContract,
     client_for,
     make_user,
+    other_district,
 )
 from garda.core.tests.test_pdf import needs_pdftotext, pdf_text
 from garda.registry import privacy, services
@@ -34,37 +36,12 @@ from garda.registry.models import (
     PpksType,
     Relation,
 )
-from garda.wilayah.models import Kind, Level, Wilayah
-
-OTHER_KECAMATAN = "19.02.01"
-OTHER_DESA = "19.02.01.2001"
+from garda.wilayah.models import Wilayah
 
 _serial = itertools.count(1)
 
 
 # --- test data, made by the registry's own services --------------------------------------------
-
-
-def other_district() -> None:
-    """A kecamatan and a desa in Bangka Barat (19.02), the `bangka` fixture's other district."""
-    Wilayah.objects.get_or_create(
-        code=OTHER_KECAMATAN,
-        defaults={
-            "name": "Uji",
-            "level": Level.KECAMATAN,
-            "kind": Kind.KECAMATAN,
-            "parent_id": "19.02",
-        },
-    )
-    Wilayah.objects.get_or_create(
-        code=OTHER_DESA,
-        defaults={
-            "name": "Uji Jaya",
-            "level": Level.DESA,
-            "kind": Kind.DESA,
-            "parent_id": OTHER_KECAMATAN,
-        },
-    )
 
 
 def registrar(code: str) -> User:
