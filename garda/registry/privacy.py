@@ -35,6 +35,7 @@ from garda.core.pdf import JAKARTA
 from garda.wilayah.models import Wilayah
 
 from .models import DuplicateCandidate, Individu, Keluarga, Move, PpksStatus, Relation
+from .services import INDIVIDU_FIELDS, KELUARGA_FIELDS
 
 # Why and on what basis the Dinas holds residents' data (UU 27/2022 art. 20: processing to
 # fulfil a legal obligation and to carry out a public service; consent is not the basis).
@@ -50,45 +51,8 @@ HISTORY_PERMISSIONS = (Perm.REVEAL_IDENTIFIERS, Perm.VIEW_AUDIT)
 # The export holds the full NIK and No KK: only those who may reveal them produce it.
 EXPORT_PERMISSION = Perm.REVEAL_IDENTIFIERS
 
-PERSON_FIELDS = (
-    "nik",
-    "nik_note",
-    "name",
-    "sex",
-    "birth_place",
-    "birth_date",
-    "mother_name",
-    "relation",
-    "marital",
-    "religion",
-    "education",
-    "occupation",
-    "disability",
-    "is_deceased",
-    "died_on",
-    "moved_out",
-    "wilayah",
-)
-HOUSEHOLD_FIELDS = (
-    "no_kk",
-    "wilayah",
-    "dusun",
-    "rt",
-    "rw",
-    "address",
-    "latitude",
-    "longitude",
-    "desil",
-    "desil_source",
-    "desil_date",
-    "dtks_id",
-    "floor",
-    "wall",
-    "roof",
-    "water",
-    "sanitation",
-    "electricity",
-)
+PERSON_FIELDS = (*INDIVIDU_FIELDS, "wilayah")
+HOUSEHOLD_FIELDS = ("no_kk", "wilayah", *KELUARGA_FIELDS)
 
 
 # --- who may see whom ------------------------------------------------------------------------

@@ -33,45 +33,42 @@ from .models import (
 )
 from .names import name_key
 
-KELUARGA_FIELDS = frozenset(
-    {
-        "dusun",
-        "rt",
-        "rw",
-        "address",
-        "latitude",
-        "longitude",
-        "desil",
-        "desil_source",
-        "desil_date",
-        "dtks_id",
-        "floor",
-        "wall",
-        "roof",
-        "water",
-        "sanitation",
-        "electricity",
-    }
+# What a form or an import may set, in the order people read them (the export uses it too).
+KELUARGA_FIELDS = (
+    "dusun",
+    "rt",
+    "rw",
+    "address",
+    "latitude",
+    "longitude",
+    "desil",
+    "desil_source",
+    "desil_date",
+    "dtks_id",
+    "floor",
+    "wall",
+    "roof",
+    "water",
+    "sanitation",
+    "electricity",
 )
-INDIVIDU_FIELDS = frozenset(
-    {
-        "nik",
-        "nik_note",
-        "relation",
-        "name",
-        "sex",
-        "birth_place",
-        "birth_date",
-        "mother_name",
-        "marital",
-        "religion",
-        "education",
-        "occupation",
-        "disability",
-        "is_deceased",
-        "died_on",
-        "moved_out",
-    }
+INDIVIDU_FIELDS = (
+    "nik",
+    "nik_note",
+    "relation",
+    "name",
+    "sex",
+    "birth_place",
+    "birth_date",
+    "mother_name",
+    "marital",
+    "religion",
+    "education",
+    "occupation",
+    "disability",
+    "is_deceased",
+    "died_on",
+    "moved_out",
 )
 
 
