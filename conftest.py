@@ -9,8 +9,9 @@ from garda.wilayah.models import Kind, Level, Wilayah
 # Reference data that migrations put in (pillar types, PPKS types). A transactional test
 # (the browser journeys) empties every table afterwards, so it is put back with the regions.
 REFERENCE_DATA = (
-    "garda.pilar.migrations.0002_pilar_types",
-    "garda.registry.migrations.0002_ppks_types",
+    ("garda.pilar.migrations.0002_pilar_types", "add_types"),
+    ("garda.registry.migrations.0002_ppks_types", "add_types"),
+    ("garda.programs.migrations.0002_national_programmes", "add_programmes"),
 )
 
 
@@ -28,5 +29,5 @@ def bangka(db) -> None:
             kind=Kind.KABUPATEN,
             parent_id="19",
         )
-        for module in REFERENCE_DATA:
-            importlib.import_module(module).add_types(apps, None)
+        for module, function in REFERENCE_DATA:
+            getattr(importlib.import_module(module), function)(apps, None)

@@ -10,6 +10,9 @@ urlpatterns = [
     path("audit/", include("garda.audit.urls")),
     path("pilar/", include("garda.pilar.urls")),
     path("warga/", include("garda.registry.urls")),
+    path("program/", include("garda.programs.urls")),
+    path("kasus/", include("garda.cases.urls")),
+    path("notifikasi/", include("garda.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # Technical admins log in through Garda's own login (throttled, audited, 2FA), not Django's.
     path(

@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "garda.audit",
     "garda.pilar",
     "garda.registry",
+    "garda.programs",
+    "garda.cases",
+    "garda.notifications",
 ]
 
 MIDDLEWARE = [

@@ -28,6 +28,15 @@ class Perm(StrEnum):
     REVEAL_IDENTIFIERS = "reveal_identifiers"  # see a full NIK / No KK (each reveal is logged)
     MANAGE_RESIDENTS = "manage_residents"  # register and correct households and residents
     MERGE_DUPLICATES = "merge_duplicates"  # decide on likely duplicate residents
+    MANAGE_PROGRAMS = "manage_programs"  # programme catalogue: rules, quotas, periods
+    ENROL = "enrol"  # enrol, suspend and end participants of a programme
+    RECORD_DISTRIBUTIONS = "record_distributions"  # what each participant received, and proof
+    PROPOSE = "propose"  # proposals (usulan) and objections (sanggah) from the village
+    RECORD_DELIBERATION = "record_deliberation"  # the village deliberation (musdes/muskel)
+    VERIFY_PROPOSALS = "verify_proposals"  # Dinas verification, bupati approval, objections
+    HANDLE_CASES = "handle_cases"  # open, assess, plan, refer and follow social cases
+    APPROVE_CASE_CLOSING = "approve_case_closing"  # the coordinator's approval to close a case
+    MANAGE_INSTITUTIONS = "manage_institutions"  # the list of institutions cases are referred to
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
@@ -41,16 +50,49 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.REVEAL_IDENTIFIERS,
             Perm.MANAGE_RESIDENTS,
             Perm.MERGE_DUPLICATES,
+            Perm.MANAGE_PROGRAMS,
+            Perm.ENROL,
+            Perm.RECORD_DISTRIBUTIONS,
+            Perm.VERIFY_PROPOSALS,
+            Perm.HANDLE_CASES,
+            Perm.APPROVE_CASE_CLOSING,
+            Perm.MANAGE_INSTITUTIONS,
         }
     ),
     Role.PIMPINAN: frozenset(
         {Perm.VIEW_REGIONS, Perm.VIEW_PEOPLE, Perm.VIEW_AGGREGATES, Perm.VIEW_AUDIT}
     ),
     Role.KOORDINATOR: frozenset(
-        {Perm.VIEW_REGIONS, Perm.VIEW_PEOPLE, Perm.VIEW_AGGREGATES, Perm.MANAGE_RESIDENTS}
+        {
+            Perm.VIEW_REGIONS,
+            Perm.VIEW_PEOPLE,
+            Perm.VIEW_AGGREGATES,
+            Perm.MANAGE_RESIDENTS,
+            Perm.RECORD_DISTRIBUTIONS,
+            Perm.PROPOSE,
+            Perm.HANDLE_CASES,
+            Perm.APPROVE_CASE_CLOSING,
+        }
     ),
-    Role.PSM: frozenset({Perm.VIEW_REGIONS, Perm.VIEW_PEOPLE, Perm.MANAGE_RESIDENTS}),
-    Role.OPERATOR_DESA: frozenset({Perm.VIEW_REGIONS, Perm.VIEW_PEOPLE, Perm.MANAGE_RESIDENTS}),
+    Role.PSM: frozenset(
+        {
+            Perm.VIEW_REGIONS,
+            Perm.VIEW_PEOPLE,
+            Perm.MANAGE_RESIDENTS,
+            Perm.RECORD_DISTRIBUTIONS,
+            Perm.PROPOSE,
+            Perm.HANDLE_CASES,
+        }
+    ),
+    Role.OPERATOR_DESA: frozenset(
+        {
+            Perm.VIEW_REGIONS,
+            Perm.VIEW_PEOPLE,
+            Perm.MANAGE_RESIDENTS,
+            Perm.PROPOSE,
+            Perm.RECORD_DELIBERATION,
+        }
+    ),
     Role.VIEWER: frozenset({Perm.VIEW_REGIONS, Perm.VIEW_AGGREGATES}),
 }
 

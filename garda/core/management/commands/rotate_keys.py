@@ -44,6 +44,7 @@ BLIND_INDEXES: dict[str, dict[str, tuple[str, str]]] = {
     "registry.Individu": {"nik_hash": ("nik", "nik")},
     "registry.Keluarga": {"no_kk_hash": ("no_kk", "no_kk")},
     "pilar.Pilar": {"nik_hash": ("nik", "nik")},
+    "programs.Proposal": {"nik_hash": ("nik", "nik")},
 }
 
 RAW = "_rotate_keys_raw"

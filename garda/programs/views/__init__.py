@@ -1,0 +1,1 @@
+"""Pages of the aid programmes, one module per capability; each exposes `urlpatterns`."""

@@ -1,0 +1,3 @@
+"""Placeholder: filled by the distributions capability."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Placeholder: filled by the enrolment capability."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Placeholder: filled by the objections capability."""
+
+urlpatterns: list = []
