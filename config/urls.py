@@ -13,6 +13,7 @@ urlpatterns = [
     path("program/", include("garda.programs.urls")),
     path("kasus/", include("garda.cases.urls")),
     path("notifikasi/", include("garda.notifications.urls")),
+    path("kegiatan/", include("garda.activities.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # Technical admins log in through Garda's own login (throttled, audited, 2FA), not Django's.
     path(

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "garda.programs",
     "garda.cases",
     "garda.notifications",
+    "garda.activities",
 ]
 
 MIDDLEWARE = [

@@ -37,6 +37,8 @@ class Perm(StrEnum):
     HANDLE_CASES = "handle_cases"  # open, assess, plan, refer and follow social cases
     APPROVE_CASE_CLOSING = "approve_case_closing"  # the coordinator's approval to close a case
     MANAGE_INSTITUTIONS = "manage_institutions"  # the list of institutions cases are referred to
+    REPORT_ACTIVITIES = "report_activities"  # field activity reports and meetings, offline sync
+    VERIFY_ACTIVITIES = "verify_activities"  # verify or return activity reports
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
@@ -57,6 +59,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.HANDLE_CASES,
             Perm.APPROVE_CASE_CLOSING,
             Perm.MANAGE_INSTITUTIONS,
+            Perm.VERIFY_ACTIVITIES,
         }
     ),
     Role.PIMPINAN: frozenset(
@@ -72,6 +75,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.PROPOSE,
             Perm.HANDLE_CASES,
             Perm.APPROVE_CASE_CLOSING,
+            Perm.REPORT_ACTIVITIES,
+            Perm.VERIFY_ACTIVITIES,
         }
     ),
     Role.PSM: frozenset(
@@ -82,6 +87,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.RECORD_DISTRIBUTIONS,
             Perm.PROPOSE,
             Perm.HANDLE_CASES,
+            Perm.REPORT_ACTIVITIES,
         }
     ),
     Role.OPERATOR_DESA: frozenset(

@@ -1,0 +1,1 @@
+"""Placeholder: the models arrive with the capability."""
