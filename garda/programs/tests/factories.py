@@ -15,6 +15,8 @@ import itertools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.utils import timezone
+
 from garda.accounts.models import User
 from garda.accounts.roles import Role
 from garda.core.testing import BANGKA, make_user
@@ -132,7 +134,7 @@ def make_quota(program: Program, code: str, quota: int) -> Quota:
 
 def birth_date_for_age(age: int, *, on: datetime.date | None = None) -> datetime.date:
     """A birth date that makes a person exactly `age` years old on `on` (1 January)."""
-    on = on or datetime.date.today()
+    on = on or timezone.localdate()
     return datetime.date(on.year - age, 1, 1)
 
 
