@@ -12,6 +12,7 @@ REFERENCE_DATA = (
     ("garda.pilar.migrations.0002_pilar_types", "add_types"),
     ("garda.registry.migrations.0002_ppks_types", "add_types"),
     ("garda.programs.migrations.0002_national_programmes", "add_programmes"),
+    ("garda.activities.migrations.0002_activity_types", "add_types"),
 )
 
 

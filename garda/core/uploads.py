@@ -1,7 +1,8 @@
 """Uploaded files are checked by their content, not their name, and images are re-encoded.
 
 Re-encoding drops anything hidden in an image (scripts, metadata such as the GPS position of a
-resident's house) and normalises it to JPEG. Files are stored outside the public web root and
+resident's house) and normalises it to JPEG; HEIC photos (iPhones, newer Android phones) are
+converted too. Files are stored outside the public web root and
 served only through scoped views.
 """
 
@@ -14,6 +15,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
+
+register_heif_opener()
 
 PDF_MAGIC = b"%PDF-"
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
@@ -44,15 +48,10 @@ def clean_upload(upload: UploadedFile, accept: Accept = DOCUMENT) -> UploadedFil
     if accept.pdf and head.startswith(PDF_MAGIC):
         upload.name = f"{uuid.uuid4().hex}.pdf"
         return upload
-    if accept.images and head.startswith(IMAGE_MAGIC):
+    if accept.images and (
+        head.startswith(IMAGE_MAGIC) or any(marker in head for marker in HEIC_MARKERS)
+    ):
         return _reencoded_image(upload)
-    if any(marker in head for marker in HEIC_MARKERS):
-        raise ValidationError(
-            _(
-                "HEIC photos (iPhone) are not accepted. Set the camera to "
-                "'Most compatible' or send a JPEG."
-            )
-        )
     allowed = _("a JPEG or PNG photo") if not accept.pdf else _("a PDF, JPEG or PNG file")
     raise ValidationError(_("This file is not %(allowed)s.") % {"allowed": allowed})
 

@@ -50,9 +50,20 @@ def test_file_is_judged_by_content_not_name():
         clean_upload(fake, DOCUMENT)
 
 
-def test_heic_gets_its_own_message():
+def test_heic_photo_is_converted_to_jpeg():
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, format="HEIF")
+    assert b"ftyp" in buffer.getvalue()[:16]
+    cleaned = clean_upload(SimpleUploadedFile("IMG_1.HEIC", buffer.getvalue(), "image/heic"), PHOTO)
+    assert str(cleaned.name).endswith(".jpg")
+    with Image.open(cleaned) as image:
+        assert image.format == "JPEG"
+        assert image.size == (64, 48)
+
+
+def test_damaged_heic_is_refused_with_a_clear_message():
     heic = SimpleUploadedFile("IMG_1.HEIC", b"\x00\x00\x00\x18ftypheic\x00\x00", "image/heic")
-    with pytest.raises(ValidationError, match="HEIC"):
+    with pytest.raises(ValidationError, match="rusak"):
         clean_upload(heic, PHOTO)
 
 

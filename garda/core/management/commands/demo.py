@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from garda.accounts.demo import DEMO_PASSWORD, build_demo_accounts
 from garda.pilar.demo import build_demo_pillars
+from garda.programs.demo import build_demo_programs
 from garda.registry.demo import build_demo_residents
 from garda.wilayah.loader import BANGKA_SOURCE, wilayah_load
 
@@ -22,10 +23,22 @@ class Command(BaseCommand):
             logins = build_demo_accounts()
             pillars = build_demo_pillars()
             build_demo_residents()
+            programs = build_demo_programs()
         self.stdout.write(self.style.SUCCESS(_("Demo data ready.")))
         self.stdout.write(
             _("Social pillar members: %(members)s (%(created)s new).")
             % {"members": pillars.members, "created": pillars.created}
+        )
+        self.stdout.write(
+            _(
+                "Programme participants: %(enrolments)s (%(created)s new); "
+                "distributions: %(distributions)s."
+            )
+            % {
+                "enrolments": programs.enrolments,
+                "created": programs.created,
+                "distributions": programs.distributions,
+            }
         )
         self.stdout.write(_("Every demo login uses the password: %s") % DEMO_PASSWORD)
         width = max(len(login.username) for login in logins)
