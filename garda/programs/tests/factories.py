@@ -96,9 +96,9 @@ def make_program(
     ppks = list(ppks)
     if ppks:
         program.ppks_types.set(PpksType.objects.filter(number__in=ppks))
-    areas = [_region(area) for area in areas]
-    if areas:
-        program.areas.set(areas)
+    regions = [region for area in areas if (region := _region(area)) is not None]
+    if regions:
+        program.areas.set(regions)
     conflicts = list(conflicts)
     if conflicts:
         program.conflicts.set(conflicts)
