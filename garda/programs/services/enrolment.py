@@ -54,6 +54,12 @@ def _lock(program: Program) -> None:
     Program.objects.select_for_update().filter(pk=program.pk).first()
 
 
+def _lock_row(enrolment: Enrolment) -> None:
+    """Lock the enrolment and read its current state into the caller's object."""
+    Enrolment.objects.select_for_update().filter(pk=enrolment.pk).first()
+    enrolment.refresh_from_db()
+
+
 def _event(
     enrolment: Enrolment, *, actor: User, from_status: str, to_status: str, note: str
 ) -> EnrolmentEvent:
@@ -262,7 +268,7 @@ def _change(
     reason = (reason or "").strip()
     if not reason:
         raise GardaError(_("Give the reason."), field="reason")
-    enrolment = Enrolment.objects.select_for_update().select_related("program").get(pk=enrolment.pk)
+    _lock_row(enrolment)
     if enrolment.status not in allowed_from:
         raise InvalidState(
             _("This enrolment is %(status)s; that step is not possible from there.")
@@ -302,6 +308,7 @@ def enrolment_resume(
     """A suspended participant takes their place again (if the quota still has room)."""
     _check_enrols(actor, enrolment.wilayah_id)
     _lock(enrolment.program)
+    _lock_row(enrolment)
     if enrolment.status == EnrolmentStatus.SUSPENDED:
         code = enrolment.wilayah_id
         _check_quotas(enrolment.program, Counter({code: 1, code.rsplit(".", 1)[0]: 1}))
