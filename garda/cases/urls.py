@@ -1,2 +1,10 @@
+from .views import cases, documents, institutions, referrals, workflow
+
 app_name = "cases"
-urlpatterns: list = []
+urlpatterns = (
+    institutions.urlpatterns
+    + cases.urlpatterns
+    + workflow.urlpatterns
+    + referrals.urlpatterns
+    + documents.urlpatterns
+)

@@ -1,0 +1,1 @@
+"""Pages of the social cases, one module per capability; each exposes `urlpatterns`."""
