@@ -38,12 +38,17 @@ Per database:
   one query to learn whether step 1 finds anyone: inside one desa, a name starting with the
   query (the (desa, key) btree index, well under a millisecond), else the whole step-1 query
   (planned without LIMIT, which would tempt PostgreSQL into reading the whole table when
-  nobody matches). Step 2 is
-  pg_trgm's strict word similarity operator `'KEY' <<% name_key`, which on a key without
+  nobody matches). Step 2 first finds the alike keys among the distinct name keys in use
+  (the table `registry_name_key` of migration 0007, kept by triggers, with its own trigram
+  index): pg_trgm's strict word similarity operator `'KEY' <<% key`, which on a key without
   spaces is the plain similarity of the two keys, GIN-indexed at pg_trgm's default threshold
-  for it (0.5), together with `name_key LIKE 'K%'` (or `'MUHAMADR%'`), rechecked with
-  `similarity() >= 0.5`; inside one desa, the key's prefix as a range on the btree index of
-  (desa, key), each row compared (see `_by_similarity`).
+  for it (0.5), together with `key LIKE 'K%'` (or `'MUHAMADR%'`), rechecked with
+  `similarity() >= 0.5`; then the residents with those keys (`name_key IN (...)`, the btree
+  index on the key). Comparing distinct keys rather than residents matters: a short key
+  starting like thousands of names brings thousands of candidates, and a common name is
+  shared by a thousand residents (measured: p95 83 ms before, see docs/benchmarks.md).
+  Inside one desa, the key's prefix as a range on the btree index of (desa, key), each row
+  compared (see `_by_similarity`).
   Step 2 is a fallback, not part of every search: measured on 1,000,000 residents
   (docs/benchmarks.md), trigram similarity at pg_trgm's default 0.3 costs 0.2-1 s per query
   and returns thousands of unrelated names; LIKE on the key costs a few milliseconds.
@@ -70,7 +75,6 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
-    BooleanField,
     Case,
     Exists,
     F,
@@ -104,16 +108,6 @@ SIMILARITY_THRESHOLD = 0.5
 COMMON_FIRST_WORDS = frozenset({"MUHAMAD", "SITI", "NUR", "NURUL", "ABDUL", "AHMAD", "SRI"})
 KEY_LENGTH = Individu._meta.get_field("name_key").max_length or 150
 MIN_CONTAINS = 3  # the trigram index serves LIKE '%ABC%' from three letters on
-
-
-class StrictWordSimilar(Func):
-    """pg_trgm's `a <<% b`: strict word similarity of a to b at least
-    pg_trgm.strict_word_similarity_threshold (0.5 by default); GIN-indexable. For a `b`
-    without spaces (a name key) it is the similarity of the two strings."""
-
-    arg_joiner = " <<%% "
-    template = "(%(expressions)s)"
-    output_field = BooleanField()
 
 
 class Similarity(Func):
@@ -254,20 +248,37 @@ def _by_similarity(
     """Step 2 on PostgreSQL: keys alike by trigram similarity that start like the query.
 
     Inside a desa, the rows that start like the query are few: the btree index on (desa, key)
-    finds them and each is compared. Beyond, the trigram index narrows the district first
-    (PostgreSQL underestimates how many rows that operator keeps, so it is left out of a
-    desa's search, where it would be chosen over the better index: 70 ms against 9 measured).
+    finds them and each is compared. Beyond, the alike keys come first from the table of
+    distinct keys (`_alike_keys`), then the residents that have them: the same residents as
+    comparing each resident's key, as the condition depends on the key alone.
     """
     key = name_key(text)
     start = _fixed_start(text)
     similarity = Similarity(F("name_key"), Value(key))
-    alike = _starting_with(start) & Q(GreaterThanOrEqual(similarity, SIMILARITY_THRESHOLD))
-    if not one_desa:
-        alike &= Q(StrictWordSimilar(Value(key), F("name_key"))) & Q(name_key__startswith=start)
+    if one_desa:
+        alike = _starting_with(start) & Q(GreaterThanOrEqual(similarity, SIMILARITY_THRESHOLD))
+    else:
+        alike = Q(name_key__in=_alike_keys(key, start))
     found = residents.filter(alike).alias(
         match_similarity=similarity, key_length=Length("name_key")
     )
     return found, [F("match_similarity").desc(), "key_length", "name", "pk"]
+
+
+def _alike_keys(key: str, start: str) -> list[str]:
+    """The name keys in use that start with `start` and are alike `key` (similarity at least
+    SIMILARITY_THRESHOLD), from the table of distinct keys of migration 0007: a few hundred
+    thousand short rows instead of a million residents, so that the trigram index's
+    candidates (thousands, when a short key starts like many names) are compared once each,
+    on a small table, and not once per resident sharing them, for the count and again for the
+    page. Keys are A-Z only: nothing to escape in the LIKE pattern."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT key FROM registry_name_key WHERE key LIKE %s "
+            "AND %s <<%% key AND similarity(key, %s) >= %s",
+            [f"{start}%", key, key, SIMILARITY_THRESHOLD],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _fixed_start(text: str) -> str:
