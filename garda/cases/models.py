@@ -371,7 +371,7 @@ class Referral(CaseChild):
         blank=True,
         related_name="+",
     )
-    reason = models.TextField(_("reason for the referral"))
+    purpose = models.TextField(_("reason for the referral"))
     status = models.CharField(
         _("status"), max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.SENT
     )

@@ -20,6 +20,7 @@ from garda.accounts.models import RoleAssignment, User
 from garda.accounts.roles import ROLE_PERMISSIONS, Perm
 from garda.audit.services import audited_create, audited_update
 from garda.core.errors import GardaError, InvalidState, NotAllowed
+from garda.core.scoping import area_condition
 from garda.notifications.models import Kind
 from garda.notifications.services import notify
 from garda.pilar.models import Pilar
@@ -436,7 +437,7 @@ def institutions_for(case: Case) -> Any:
     district = ".".join(case.wilayah_id.split(".")[:2])
     province = district.split(".")[0]
     return Institution.objects.filter(is_active=True).filter(
-        Q(wilayah_id=province) | Q(wilayah_id=district) | Q(wilayah_id__startswith=district + ".")
+        Q(wilayah_id=province) | area_condition("wilayah_id", [district])
     )
 
 
@@ -489,7 +490,7 @@ def referral_send(
         target=target,
         institution=institution,
         pilar=pilar,
-        reason=reason.strip(),
+        purpose=reason.strip(),
         sent_by=actor,
     )
     before = case.status
