@@ -21,9 +21,11 @@ from garda.core.testing import (
     BINTET,
     LUMUT,
     OTHER_DESA,
+    OTHER_DISTRICT,
     ScopedViewContract,
     client_for,
     make_user,
+    other_district,
 )
 from garda.programs.models import (
     Deliberation,
@@ -89,8 +91,8 @@ def operator_of(code: str = LUMUT):
     return make_user(Role.OPERATOR_DESA, code)
 
 
-def staff():
-    return make_user(Role.STAF_DINAS, BANGKA)
+def staff(code: str = BANGKA):
+    return make_user(Role.STAF_DINAS, ".".join(code.split(".")[:2]))
 
 
 def make_proposal(code: str = LUMUT, *, actor=None, **data: Any) -> Proposal:
@@ -123,10 +125,10 @@ def advance(proposal: Proposal, to: str) -> Proposal:
                 outcomes=[Outcome(proposal, agreed=True)],
             )
         elif step == ProposalStatus.VERIFIED:
-            services.proposal_verify(actor=staff(), proposal=proposal, approve=True)
+            services.proposal_verify(actor=staff(code), proposal=proposal, approve=True)
         else:
             services.proposal_approve(
-                actor=staff(),
+                actor=staff(code),
                 proposals=[proposal],
                 decree_number="188.45/100/HK/2026",
                 approved_on=today(),
@@ -539,3 +541,373 @@ class TestWindow:
             actor=admin, wilayah=Wilayah.objects.get(code=BANGKA), first_day=15, last_day=25
         )
         assert again.pk == window.pk and SubmissionWindow.objects.count() == 1
+
+
+# --- pages: the scoping contract -------------------------------------------------------------
+
+
+def _prepare_area(code: str) -> None:
+    if code.startswith(OTHER_DISTRICT):
+        other_district()
+
+
+class PsmContract(ScopedViewContract):
+    """A PSM of Lumut reaches nothing of Bintet; the viewer (aggregates only) no proposal."""
+
+    allowed = (Role.PSM, LUMUT)
+    wrong_role = (Role.VIEWER, BANGKA)
+    own_area = LUMUT
+    other_area = BINTET
+    status: ClassVar[str] = ProposalStatus.DRAFT
+
+    def make_object(self, code: str) -> Any:
+        _prepare_area(code)
+        return proposal_at(self.status, code=code)
+
+
+class DinasContract(PsmContract):
+    """Dinas staff of Bangka reach Bangka's proposals, not another district's; a PSM may not
+    take Dinas steps."""
+
+    allowed = (Role.STAF_DINAS, BANGKA)
+    wrong_role = (Role.PSM, LUMUT)
+    other_area = OTHER_DESA
+
+
+class PostContract:
+    method: ClassVar[str] = "post"
+    ok_status: ClassVar[int] = 302
+    current: Any = None
+
+    def payload(self, obj: Any) -> dict[str, Any]:
+        return {}
+
+    def url_for(self, obj: Any) -> str:
+        self.current = obj
+        return self.path_for(obj)
+
+    def path_for(self, obj: Any) -> str:
+        raise NotImplementedError
+
+    def request(self, client: Client, url: str):
+        return client.post(url, self.payload(self.current))
+
+
+def url(name: str, *extra: Any):
+    def url_for(self, obj):
+        return reverse(f"programs:{name}", args=[obj.pk, *extra])
+
+    return url_for
+
+
+class TestDetailForPsm(PsmContract):
+    url_for = url("proposal_detail")
+
+
+class TestDetailForDinas(DinasContract):
+    wrong_role = (Role.VIEWER, BANGKA)
+    url_for = url("proposal_detail")
+
+
+class TestEvidenceDownload(PsmContract):
+    url_for = url("proposal_file", "depan")
+
+
+class TestKkDownloadForDinas(DinasContract):
+    wrong_role = (Role.VIEWER, BANGKA)
+    url_for = url("proposal_file", "kk")
+
+
+class TestUpdatePage(PsmContract):
+    wrong_role = (Role.PIMPINAN, BANGKA)  # sees proposals, proposes nothing
+    url_for = url("proposal_update")
+
+
+class TestUpdatePost(PostContract, PsmContract):
+    wrong_role = (Role.PIMPINAN, BANGKA)
+
+    def path_for(self, obj):
+        return reverse("programs:proposal_update", args=[obj.pk])
+
+    def payload(self, obj):
+        data = new_entry_data(obj.wilayah_id, nik="", no_kk="", name="Nama Baru")
+        return {
+            **{k: v for k, v in data.items() if k != "wilayah"},
+            "wilayah": obj.wilayah_id,
+            "birth_date": data["birth_date"].isoformat(),
+            "version": obj.version,
+        }
+
+
+class TestSubmitPost(PostContract, PsmContract):
+    wrong_role = (Role.PIMPINAN, BANGKA)
+
+    def path_for(self, obj):
+        return reverse("programs:proposal_submit", args=[obj.pk])
+
+
+class TestVerifyPage(DinasContract):
+    status = ProposalStatus.DELIBERATED
+    url_for = url("proposal_verify")
+
+
+class TestVerifyPost(PostContract, DinasContract):
+    status = ProposalStatus.DELIBERATED
+
+    def path_for(self, obj):
+        return reverse("programs:proposal_verify", args=[obj.pk])
+
+    def payload(self, obj):
+        return {"decision": "approve", "reason": "", "version": obj.version}
+
+
+class DeliberationMixin:
+    def make_object(self, code: str) -> Any:
+        _prepare_area(code)
+        return proposal_at(ProposalStatus.DELIBERATED, code=code).deliberation
+
+
+class TestDeliberationDetail(DeliberationMixin, PsmContract):
+    url_for = url("deliberation_detail")
+
+
+class TestMinutesDownload(DeliberationMixin, PsmContract):
+    url_for = url("deliberation_minutes")
+
+
+class TestExport(DinasContract):
+    """The export of an area outside the user's answers 404, like a missing page."""
+
+    def make_object(self, code: str) -> Any:
+        _prepare_area(code)
+        return proposal_at(ProposalStatus.APPROVED, code=code)
+
+    def url_for(self, obj):
+        month = obj.approved_on.strftime("%Y-%m")
+        return reverse("programs:proposal_export") + f"?month={month}&wilayah={obj.wilayah_id}"
+
+
+class WindowContract(ScopedViewContract):
+    allowed = (Role.ADMIN_DINAS, BANGKA)
+    wrong_role = (Role.PSM, LUMUT)
+    own_area = LUMUT
+    other_area = OTHER_DESA
+
+    def make_object(self, code: str) -> Any:
+        _prepare_area(code)
+        return SubmissionWindow.objects.create(wilayah_id=code, first_day=16, last_day=24)
+
+
+class TestWindowUpdatePage(WindowContract):
+    url_for = url("window_update")
+
+
+class TestWindowDelete(PostContract, WindowContract):
+    def path_for(self, obj):
+        return reverse("programs:window_delete", args=[obj.pk])
+
+
+# --- pages: what they do ---------------------------------------------------------------------
+
+LIST = reverse("programs:proposal_list")
+
+
+@pytest.mark.parametrize(
+    ("name", "allowed", "refused"),
+    [
+        ("proposal_list", (Role.PSM, LUMUT), (Role.VIEWER, BANGKA)),
+        ("proposal_create", (Role.PSM, LUMUT), (Role.PIMPINAN, BANGKA)),
+        ("deliberation_create", (Role.OPERATOR_DESA, LUMUT), (Role.PSM, LUMUT)),
+        ("proposal_approve", (Role.STAF_DINAS, BANGKA), (Role.OPERATOR_DESA, LUMUT)),
+        ("proposal_export", (Role.STAF_DINAS, BANGKA), (Role.PSM, LUMUT)),
+        ("window_list", (Role.STAF_DINAS, BANGKA), (Role.PIMPINAN, BANGKA)),
+        ("window_create", (Role.ADMIN_DINAS, BANGKA), (Role.PSM, LUMUT)),
+    ],
+)
+def test_pages_without_an_object(bangka, name, allowed, refused):
+    path = reverse(f"programs:{name}")
+    assert Client().get(path).status_code == 302
+    assert client_for(make_user(*refused)).get(path).status_code == 403
+    assert client_for(make_user(*allowed)).get(path).status_code == 200
+
+
+def test_create_form_for_each_kind(bangka):
+    client = client_for(psm_of())
+    for kind in ProposalKind.values:
+        assert client.get(reverse("programs:proposal_create_kind", args=[kind])).status_code == 200
+    assert client.get(reverse("programs:proposal_create_kind", args=["x"])).status_code == 404
+
+
+def _post_new_entry(client: Client, code: str = LUMUT, **extra: Any):
+    data = new_entry_data(code, **extra)
+    payload = {**data, "wilayah": code, "birth_date": data["birth_date"].isoformat(), **evidence()}
+    return client.post(reverse("programs:proposal_create_kind", args=[ProposalKind.NEW_ENTRY]), payload)
+
+
+class TestPages:
+    def test_psm_creates_a_new_entry_with_evidence(self, bangka):
+        response = _post_new_entry(client_for(psm_of()))
+        proposal = Proposal.objects.get()
+        assert response["Location"] == proposal.get_absolute_url()
+        assert proposal.photo_front and proposal.photo_kk and proposal.latitude is not None
+
+    def test_a_psm_cannot_propose_in_another_desa(self, bangka):
+        response = _post_new_entry(client_for(psm_of()), code=BINTET)
+        assert response.status_code == 200
+        assert response.context["form"].errors["wilayah"]
+        assert not Proposal.objects.exists()
+
+    def test_a_registered_nik_links_to_the_resident_only_when_visible(self, bangka):
+        resident = register_individu(code=LUMUT)
+        same = {"nik": resident.nik, "birth_date": resident.birth_date, "sex": resident.sex}
+        mine = _post_new_entry(client_for(psm_of()), **same)
+        assert resident.get_absolute_url() in str(mine.context["form"].errors["nik"])
+        theirs = _post_new_entry(client_for(psm_of(BINTET)), code=BINTET, **same)
+        errors = str(theirs.context["form"].errors["nik"])
+        assert resident.get_absolute_url() not in errors and resident.name not in errors
+
+    def test_aid_for_a_resident_found_by_nik_only_in_the_own_area(self, bangka):
+        program = make_program(target_unit=TargetUnit.INDIVIDUAL)
+        person = register_individu(code=LUMUT)
+        path = reverse("programs:proposal_create_kind", args=[ProposalKind.AID])
+        payload = {"subject": person.nik, "program": program.pk, "justification": "Lansia"}
+        refused = client_for(psm_of(BINTET)).post(path, payload)
+        assert refused.context["form"].errors["subject"]
+        client_for(psm_of()).post(path, payload)
+        assert Proposal.objects.get().individu == person
+
+    def test_the_detail_page_shows_the_timeline_and_masks_the_nik(self, bangka):
+        proposal = proposal_at(ProposalStatus.SUBMITTED)
+        response = client_for(psm_of()).get(proposal.get_absolute_url())
+        body = response.content.decode()
+        assert proposal.nik not in body and proposal.nik_masked in body
+        assert len(response.context["events"]) == 2
+        assert AuditEvent.objects.filter(action=Action.VIEW, object_id=str(proposal.pk)).exists()
+
+    def test_submit_outside_the_window_says_the_days(self, bangka):
+        proposal = make_proposal()
+        day = today().day
+        first, last = (day % 28) + 1, (day % 28) + 1
+        SubmissionWindow.objects.create(wilayah_id=BANGKA, first_day=first, last_day=last)
+        client = client_for(psm_of())
+        response = client.post(reverse("programs:proposal_submit", args=[proposal.pk]), follow=True)
+        text = " ".join(str(m) for m in response.context["messages"])
+        assert f"{first}" in text
+        proposal.refresh_from_db()
+        assert proposal.status == ProposalStatus.DRAFT
+
+    def test_the_operator_records_the_musdes_for_the_submitted_proposals(self, bangka):
+        agreed, refused = proposal_at(ProposalStatus.SUBMITTED), proposal_at(ProposalStatus.SUBMITTED)
+        untouched = proposal_at(ProposalStatus.SUBMITTED)
+        proposal_at(ProposalStatus.SUBMITTED, code=BINTET)
+        client = client_for(operator_of())
+        page = client.get(reverse("programs:deliberation_create"))
+        assert {p.pk for p in page.context["form"].proposals} == {agreed.pk, refused.pk, untouched.pk}
+        response = client.post(
+            reverse("programs:deliberation_create"),
+            {
+                "wilayah": LUMUT,
+                "held_on": today().isoformat(),
+                "attendees": "Kepala Desa\nBPD",
+                "attendee_count": 20,
+                "minutes": pdf_upload(),
+                f"decision_{agreed.pk}": "agreed",
+                f"decision_{refused.pk}": "rejected",
+                f"reason_{refused.pk}": "Sudah menerima PKH",
+            },
+        )
+        deliberation = Deliberation.objects.get()
+        assert response["Location"] == deliberation.get_absolute_url()
+        statuses = dict(Proposal.objects.values_list("pk", "status"))
+        assert statuses[agreed.pk] == ProposalStatus.DELIBERATED
+        assert statuses[refused.pk] == ProposalStatus.REJECTED
+        assert statuses[untouched.pk] == ProposalStatus.SUBMITTED
+
+    def test_a_step_out_of_order_on_a_page_is_a_clear_message(self, bangka):
+        proposal = proposal_at(ProposalStatus.SUBMITTED)
+        response = client_for(staff()).post(
+            reverse("programs:proposal_verify", args=[proposal.pk]),
+            {"decision": "approve", "version": proposal.version},
+        )
+        assert response.status_code == 200
+        errors = " ".join(response.context["form"].non_field_errors())
+        assert str(ProposalStatus.SUBMITTED.label) in errors
+        assert str(ProposalStatus.DELIBERATED.label) in errors
+
+    def test_batch_approval_and_export(self, bangka):
+        first, second = proposal_at(ProposalStatus.VERIFIED), proposal_at(ProposalStatus.VERIFIED)
+        client = client_for(staff())
+        page = client.get(reverse("programs:proposal_approve") + f"?proposal={first.pk}")
+        assert [str(pk) for pk in page.context["form"].initial["proposals"]] == [str(first.pk)]
+        client.post(
+            reverse("programs:proposal_approve"),
+            {
+                "proposals": [first.pk, second.pk],
+                "decree_number": "188.45/9/HK/2026",
+                "approved_on": today().isoformat(),
+            },
+        )
+        assert set(Proposal.objects.values_list("status", flat=True)) == {ProposalStatus.APPROVED}
+        response = client.get(reverse("programs:proposal_export"), {"month": f"{today():%Y-%m}"})
+        assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+        assert response["Cache-Control"] == "no-store"
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        niks = {row[10] for row in sheet.iter_rows(min_row=2, values_only=True)}
+        assert niks == {first.nik, second.nik}
+
+    def test_export_masks_identifiers_without_the_reveal_permission(self, bangka):
+        proposal = proposal_at(ProposalStatus.APPROVED)
+        rows = list(
+            services.bnba_rows(
+                services.approved_in_month(fetched_by=staff(), month=today()),
+                reveal_areas=[],
+                counter={"rows": 0, "revealed": 0},
+            )
+        )
+        assert rows[0][10] == proposal.nik_masked and proposal.nik not in rows[0]
+
+    def test_export_escapes_formulas(self, bangka):
+        proposal_at(ProposalStatus.APPROVED, name="=HYPERLINK(\"http://x\")")
+        content = services.proposal_export_bnba(actor=staff(), month=today())
+        sheet = load_workbook(io.BytesIO(content)).active
+        assert sheet.cell(row=2, column=12).value.startswith("'=")
+
+    def test_list_filters_summary_and_query_count(self, bangka, django_assert_max_num_queries):
+        for _index in range(3):
+            proposal_at(ProposalStatus.DRAFT)
+        proposal_at(ProposalStatus.SUBMITTED, code=BINTET)
+        client = client_for(staff())
+        client.get(LIST)  # warm the session
+        with django_assert_max_num_queries(14) as few:
+            response = client.get(LIST)
+        summary = {row["code"]: row for row in response.context["summary"]}
+        assert summary[LUMUT]["total"] == 3 and summary[BINTET]["total"] == 1
+        for _index in range(25):
+            proposal_at(ProposalStatus.DRAFT, code=BINTET)
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            response = client.get(LIST)
+        assert len(response.context["object_list"]) == 25
+        only = client.get(LIST, {"status": ProposalStatus.SUBMITTED, "wilayah": BINTET})
+        assert [p.status for p in only.context["object_list"]] == [ProposalStatus.SUBMITTED]
+        month = client.get(LIST, {"month": f"{today():%Y-%m}", "status": ProposalStatus.SUBMITTED})
+        assert len(month.context["object_list"]) == 1
+
+    def test_psm_list_shows_only_the_own_desa(self, bangka):
+        proposal_at(ProposalStatus.DRAFT, code=BINTET)
+        mine = proposal_at(ProposalStatus.DRAFT)
+        response = client_for(psm_of()).get(LIST)
+        assert list(response.context["object_list"]) == [mine]
+        assert list(client_for(psm_of()).get(LIST, {"wilayah": BINTET}).context["object_list"]) == []
+
+    def test_window_settings_page(self, bangka):
+        client = client_for(make_user(Role.ADMIN_DINAS, BANGKA))
+        client.post(
+            reverse("programs:window_create"), {"wilayah": BELINYU, "first_day": 16, "last_day": 24}
+        )
+        window = SubmissionWindow.objects.get()
+        assert (window.wilayah_id, window.first_day, window.last_day) == (BELINYU, 16, 24)
+        bad = client.post(
+            reverse("programs:window_update", args=[window.pk]),
+            {"wilayah": BELINYU, "first_day": 24, "last_day": 16},
+        )
+        assert bad.status_code == 200 and bad.context["form"].errors
