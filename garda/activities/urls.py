@@ -1,2 +1,4 @@
+from .views import meetings, monthly, reports, sync
+
 app_name = "activities"
-urlpatterns: list = []
+urlpatterns = sync.urlpatterns + meetings.urlpatterns + monthly.urlpatterns + reports.urlpatterns

@@ -1,0 +1,1 @@
+"""Pages of field activities, one module per capability; each exposes `urlpatterns`."""

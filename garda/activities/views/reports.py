@@ -1,0 +1,256 @@
+"""Activity report pages: the list, the capture page (also the phone's offline form), a
+report's page with its photos and history, the reporter's and the coordinator's actions, and
+the photos themselves (served only through the scoped querysets)."""
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, FormView, ListView, View
+
+from garda.accounts.roles import Perm
+from garda.audit.services import audit_view
+from garda.core.errors import GardaError
+from garda.core.views import PartialMixin, ScopedActionView, ScopedMixin, ServiceFormMixin
+from garda.registry.models import Individu, Keluarga
+
+from .. import selectors, services
+from ..forms import ActivityFilterForm, ActivityForm, ReturnForm
+from ..models import Activity, Photo, Status
+
+
+class ActivityListView(ScopedMixin, PartialMixin, ListView):
+    model = Activity
+    permission = Perm.VIEW_PEOPLE
+    template_name = "activities/activity_list.html"
+    paginate_by = 25
+
+    def get_queryset(self) -> QuerySet[Activity]:
+        self.filter_form = ActivityFilterForm(self.request.GET or None)
+        if not self.filter_form.is_bound:
+            return selectors.activity_list(fetched_by=self.actor, filters={})
+        if not self.filter_form.is_valid():
+            return Activity.objects.none()
+        return selectors.activity_list(fetched_by=self.actor, filters=self.filter_form.cleaned_data)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {
+            **super().get_context_data(**kwargs),
+            "filter_form": self.filter_form,
+            "can_report": self.actor.has_garda_perm(Perm.REPORT_ACTIVITIES),
+            "can_verify": self.actor.has_garda_perm(Perm.VERIFY_ACTIVITIES),
+        }
+
+
+class ReviewQueueView(ScopedMixin, ListView):
+    """The coordinator's queue: submitted reports waiting for a decision."""
+
+    model = Activity
+    permission = Perm.VERIFY_ACTIVITIES
+    template_name = "activities/review_list.html"
+    paginate_by = 25
+
+    def get_queryset(self) -> QuerySet[Activity]:
+        return selectors.review_queue(fetched_by=self.actor)
+
+
+def _photo_uuid(report: uuid.UUID, index: int) -> uuid.UUID:
+    """The id of the n-th photo of a web form: the same form sent twice makes no second copy."""
+    return uuid.uuid5(report, f"photo-{index}")
+
+
+class CaptureView(ScopedMixin, ServiceFormMixin, FormView):
+    """The capture form. With JavaScript (the phone app) it saves to the on-device queue and
+    syncs; without, it posts here like any form. `?keluarga=` / `?individu=` link a resident
+    from their page (outside the area: 404)."""
+
+    model = Activity
+    permission = Perm.REPORT_ACTIVITIES
+    form_class = ActivityForm
+    template_name = "activities/capture.html"
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "actor": self.actor}
+
+    def get_initial(self) -> dict[str, Any]:
+        initial = super().get_initial()
+        for key, model, name in (
+            ("keluarga", Keluarga, "households"),
+            ("individu", Individu, "individuals"),
+        ):
+            value = self.request.GET.get(key)
+            if value:
+                try:
+                    pk = uuid.UUID(value)
+                except ValueError as error:
+                    raise Http404 from error
+                visible = model.objects.visible_to(self.actor, Perm.VIEW_PEOPLE)
+                initial[name] = [get_object_or_404(visible, pk=pk)]
+        return initial
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        try:
+            context["reporter"] = services.reporter_profile(self.actor)
+        except GardaError as error:
+            context["reporter_error"] = error.message
+        context["max_photos"] = services.MAX_PHOTOS
+        return context
+
+    def perform(self, form: ActivityForm) -> HttpResponse:
+        data = form.cleaned_data
+        photos = self.request.FILES.getlist("photos")
+        if len(photos) > services.MAX_PHOTOS:
+            raise GardaError(
+                _("A report holds at most %(count)s photos.") % {"count": services.MAX_PHOTOS}
+            )
+        with transaction.atomic():
+            activity, _created = services.activity_create(
+                actor=self.actor,
+                client_uuid=data["client_uuid"],
+                data=data,
+                submit=self.request.POST.get("action") == "submit",
+            )
+            for index, upload in enumerate(photos):
+                services.photo_add(
+                    actor=self.actor,
+                    activity=activity,
+                    upload=upload,
+                    client_uuid=_photo_uuid(data["client_uuid"], index),
+                )
+        messages.success(
+            self.request,
+            _("The report is submitted to your coordinator.")
+            if activity.status == Status.SUBMITTED
+            else _("The report is saved as a draft."),
+        )
+        return redirect(activity)
+
+
+class ActivityDetailView(ScopedMixin, DetailView):
+    model = Activity
+    permission = Perm.VIEW_PEOPLE
+    template_name = "activities/activity_detail.html"
+    context_object_name = "activity"
+
+    def get_queryset(self) -> QuerySet[Activity]:
+        return (
+            super()
+            .get_queryset()
+            .select_related("jenis", "pilar", "wilayah__parent", "program", "verified_by")
+        )
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().get(request, *args, **kwargs)
+        audit_view(actor=self.actor, obj=self.object)
+        return response
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        activity, actor = self.object, self.actor
+        own = activity.reported_by_id == actor.pk
+        can_verify = (
+            activity.status == Status.SUBMITTED
+            and not own
+            and actor.can_in(Perm.VERIFY_ACTIVITIES, activity.wilayah_id)
+        )
+        return {
+            **super().get_context_data(**kwargs),
+            "events": activity.events.select_related("actor"),
+            "photos": activity.photos.all(),
+            "households": activity.households.all(),
+            "individuals": activity.individuals.all(),
+            "can_submit": own and activity.is_editable,
+            "can_verify": can_verify,
+            "return_form": ReturnForm() if can_verify else None,
+        }
+
+
+class ActivitySubmitView(ScopedActionView):
+    model = Activity
+    permission = Perm.REPORT_ACTIVITIES
+
+    def perform(self, obj: Activity) -> str:
+        services.activity_submit(actor=self.actor, activity=obj)
+        return _("The report is submitted to your coordinator.")
+
+
+class ActivityVerifyView(ScopedActionView):
+    model = Activity
+    permission = Perm.VERIFY_ACTIVITIES
+
+    def perform(self, obj: Activity) -> str:
+        services.activity_verify(actor=self.actor, activity=obj)
+        return _("The report is verified.")
+
+    def get_success_url(self) -> str:
+        return reverse("activities:review")
+
+
+class ActivityReturnView(ScopedMixin, ServiceFormMixin, FormView):
+    model = Activity
+    permission = Perm.VERIFY_ACTIVITIES
+    form_class = ReturnForm
+    template_name = "activities/return_form.html"
+
+    def get_activity(self) -> Activity:
+        activity = get_object_or_404(
+            self.get_queryset().select_related("jenis", "pilar", "wilayah"), pk=self.kwargs["pk"]
+        )
+        if activity.reported_by_id == self.actor.pk:
+            raise PermissionDenied(
+                _("You cannot verify your own report; another coordinator must.")
+            )
+        return activity
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.activity = self.get_activity()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.activity = self.get_activity()
+        return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "activity": self.activity}
+
+    def perform(self, form: ReturnForm) -> HttpResponse:
+        services.activity_return(
+            actor=self.actor, activity=self.activity, reason=form.cleaned_data["reason"]
+        )
+        messages.success(self.request, _("The report is returned to the social worker."))
+        return redirect("activities:review")
+
+
+class PhotoFileView(ScopedMixin, View):
+    """One photo of a report; found through the scoped queryset, so out of area is 404."""
+
+    model = Photo
+    permission = Perm.VIEW_PEOPLE
+
+    def get(self, request: HttpRequest, pk: uuid.UUID, photo_id: uuid.UUID) -> FileResponse:
+        photo = get_object_or_404(self.get_queryset(), pk=photo_id, activity_id=pk)
+        response = FileResponse(
+            photo.file.open("rb"), content_type="image/jpeg", filename=f"foto-{photo.pk}.jpg"
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+urlpatterns = [
+    path("", ActivityListView.as_view(), name="list"),
+    path("catat/", CaptureView.as_view(), name="capture"),
+    path("verifikasi/", ReviewQueueView.as_view(), name="review"),
+    path("<uuid:pk>/", ActivityDetailView.as_view(), name="detail"),
+    path("<uuid:pk>/kirim/", ActivitySubmitView.as_view(), name="submit"),
+    path("<uuid:pk>/verifikasi/", ActivityVerifyView.as_view(), name="verify"),
+    path("<uuid:pk>/kembalikan/", ActivityReturnView.as_view(), name="return"),
+    path("<uuid:pk>/foto/<uuid:photo_id>/", PhotoFileView.as_view(), name="photo"),
+]
