@@ -5,6 +5,7 @@ import datetime
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
 from garda.accounts.roles import Role
 from garda.audit.models import Action, AuditEvent
@@ -12,9 +13,12 @@ from garda.core.errors import ConcurrentEdit, GardaError, NotAllowed
 from garda.core.testing import (
     BANGKA,
     BELINYU,
+    BINTET,
     LUMUT,
     OTHER_DESA,
     OTHER_DISTRICT,
+    ScopedViewContract,
+    client_for,
     make_user,
     other_district,
 )
@@ -30,7 +34,11 @@ from ..services.catalogue import (
     quota_set,
 )
 from .factories import (
+    make_enrolment,
+    make_keluarga_with_members,
+    make_period,
     make_program,
+    make_quota,
 )
 
 pytestmark = pytest.mark.django_db
@@ -273,3 +281,216 @@ def test_quota_for_a_desa_or_a_kecamatan(admin) -> None:
     psm = make_user(Role.PSM, LUMUT)
     with pytest.raises(NotAllowed):
         quota_set(actor=psm, program=program, wilayah=Wilayah.objects.get(code=LUMUT), quota=1)
+
+
+# --- pages: the scoping contract ---------------------------------------------------------------
+
+
+class ProgramPageContract(ScopedViewContract):
+    """Every role reads the catalogue of its area; another district's programme answers 404;
+    a user with no role at all is refused."""
+
+    allowed = (Role.PSM, LUMUT)
+    wrong_role = (None, BANGKA)
+    own_area = BANGKA
+    other_area = OTHER_DISTRICT
+
+    def make_object(self, code: str) -> Any:
+        if code == OTHER_DISTRICT:
+            other_district()
+        return make_program(wilayah=code)
+
+
+class TestProgramListContract(ProgramPageContract):
+    def url_for(self, obj: Any) -> str:
+        return reverse("programs:program_list")
+
+    def test_other_area_answers_404(self, allowed_user) -> None:
+        """The list has no object: another district's programme is simply not on it."""
+        other = self.make_object(self.other_area)
+        response = client_for(allowed_user).get(self.url_for(other))
+        assert response.status_code == 200
+        assert other.name not in response.content.decode()
+
+
+class TestProgramDetailContract(ProgramPageContract):
+    def url_for(self, obj: Any) -> str:
+        return reverse("programs:program_detail", args=[obj.pk])
+
+
+class ManageContract(ScopedViewContract):
+    allowed = (Role.STAF_DINAS, BANGKA)
+    wrong_role = (Role.KOORDINATOR, BELINYU)
+    own_area = BANGKA
+    other_area = OTHER_DISTRICT
+
+    def make_object(self, code: str) -> Any:
+        if code == OTHER_DISTRICT:
+            other_district()
+        return make_program(wilayah=code)
+
+
+class TestProgramCreateContract(ManageContract):
+    def url_for(self, obj: Any) -> str:
+        return reverse("programs:program_create")
+
+    def test_other_area_answers_404(self, allowed_user) -> None:
+        """Creating has no object; a region outside the area is not offered."""
+        response = client_for(allowed_user).get(self.url_for(None))
+        regions = [w.code for w in response.context["form"].fields["wilayah"].queryset]
+        assert BANGKA in regions and OTHER_DISTRICT not in regions
+
+
+class TestProgramUpdateContract(ManageContract):
+    def url_for(self, obj: Any) -> str:
+        return reverse("programs:program_update", args=[obj.pk])
+
+
+class TestPeriodAddContract(ManageContract):
+    def url_for(self, obj: Any) -> str:
+        return reverse("programs:period_add", args=[obj.pk])
+
+
+class TestPeriodUpdateContract(ManageContract):
+    def url_for(self, obj: Any) -> str:
+        return reverse("programs:period_update", args=[make_period(obj).pk])
+
+
+class TestQuotaSetContract(ManageContract):
+    def url_for(self, obj: Any) -> str:
+        return reverse("programs:quota_set", args=[obj.pk])
+
+
+# --- pages: what they do -------------------------------------------------------------------------
+
+
+def test_list_shows_counts_inside_the_users_area_in_few_queries(
+    bangka, django_assert_max_num_queries
+) -> None:
+    program = make_program(name="Bantuan Uji", benefit_amount=1_250_000)
+    make_period(program)
+    make_period(program)
+    for code in (LUMUT, LUMUT, BINTET):
+        make_enrolment(program, make_keluarga_with_members(code=code))
+    for _ in range(5):
+        make_program()
+    psm = make_user(Role.PSM, LUMUT)
+    client = client_for(psm)
+    with django_assert_max_num_queries(9):
+        response = client.get(reverse("programs:program_list"))
+    row = next(p for p in response.context["programs"] if p.pk == program.pk)
+    assert (row.active_count, row.period_count) == (2, 2)
+    html = response.content.decode()
+    assert "Rp1.250.000" in html
+    assert "Program Keluarga Harapan (PKH)" in html
+    staf = client_for(make_user(Role.STAF_DINAS, BANGKA))
+    row = next(
+        p
+        for p in staf.get(reverse("programs:program_list")).context["programs"]
+        if p.pk == program.pk
+    )
+    assert row.active_count == 3
+
+
+def test_detail_shows_rules_periods_and_quota_chart(bangka) -> None:
+    program = make_program(max_desil=4, ppks=[8], min_age=60, areas=[BELINYU])
+    make_period(program, name="Tahap 1 2026")
+    make_quota(program, LUMUT, 4)
+    make_enrolment(program, make_keluarga_with_members(code=LUMUT))
+    client = client_for(make_user(Role.STAF_DINAS, BANGKA))
+    response = client.get(program.get_absolute_url())
+    html = response.content.decode()
+    assert "Tahap 1 2026" in html and "Lanjut Usia Terlantar" in html
+    assert "60 years or older" in html or "60 tahun" in html
+    assert [row.wilayah.code for row in response.context["rows"]] == [BELINYU]
+    drill = client.get(program.get_absolute_url(), {"kecamatan": BELINYU})
+    rows = drill.context["rows"]
+    assert [(r.wilayah.code, r.enrolled, r.quota) for r in rows] == [(LUMUT, 1, 4)]
+    assert 'width="25"' in drill.content.decode()  # 1 of 4: a quarter of the bar
+
+
+def test_create_a_programme_through_the_form(bangka) -> None:
+    client = client_for(make_user(Role.ADMIN_DINAS, BANGKA))
+    response = client.post(
+        reverse("programs:program_create"),
+        {
+            "code": "lansia-bangka",
+            "name": "Bantuan Lansia Bangka",
+            "wilayah": BANGKA,
+            "fund_source": FundSource.APBD_KABUPATEN,
+            "kind": BenefitKind.CASH,
+            "target_unit": TargetUnit.INDIVIDUAL,
+            "benefit_amount": "300000",
+            "min_age": "60",
+            "ppks_types": [str(PpksType.objects.get(number=8).pk)],
+            "areas": [BELINYU],
+            "is_active": "on",
+        },
+    )
+    program = Program.objects.get(code="lansia-bangka")
+    assert response.status_code == 302 and response["Location"] == program.get_absolute_url()
+    assert list(program.areas.values_list("code", flat=True)) == [BELINYU]
+    assert program.ppks_types.get().number == 8
+
+
+def test_bad_input_is_shown_on_the_form_not_a_500(bangka) -> None:
+    client = client_for(make_user(Role.ADMIN_DINAS, BANGKA))
+    response = client.post(
+        reverse("programs:program_create"),
+        {
+            "code": "x y",
+            "name": "",
+            "fund_source": "nope",
+            "kind": BenefitKind.CASH,
+            "target_unit": TargetUnit.HOUSEHOLD,
+            "benefit_amount": "-5",
+            "min_age": "70",
+            "max_age": "60",
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert {"code", "name", "fund_source", "benefit_amount", "max_age"} <= set(errors)
+
+
+def test_edit_with_a_stale_version_says_so(bangka) -> None:
+    program = make_program(wilayah=BANGKA, name="Lama")
+    client = client_for(make_user(Role.ADMIN_DINAS, BANGKA))
+    form = client.get(reverse("programs:program_update", args=[program.pk])).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "id"}
+    data.update(
+        {
+            "wilayah": BANGKA,
+            "ppks_types": [],
+            "areas": [],
+            "conflicts": [],
+            "is_active": "on",
+            "name": "Baru",
+        }
+    )
+    program_update(actor=make_user(Role.ADMIN_DINAS, BANGKA), program=program, data={"name": "X"})
+    response = client.post(reverse("programs:program_update", args=[program.pk]), data)
+    assert response.status_code == 200
+    assert "setelah Anda membukanya" in str(response.context["form"].non_field_errors())
+    program.refresh_from_db()
+    assert program.name == "X"
+
+
+def test_period_and_quota_forms(bangka) -> None:
+    program = make_program(wilayah=BANGKA)
+    client = client_for(make_user(Role.ADMIN_DINAS, BANGKA))
+    url = reverse("programs:period_add", args=[program.pk])
+    ok = client.post(url, {"name": "Tahap 1", "starts_on": "2026-01-01", "ends_on": "2026-03-31"})
+    assert ok.status_code == 302
+    overlap = client.post(
+        url, {"name": "Tahap 2", "starts_on": "2026-03-01", "ends_on": "2026-06-30"}
+    )
+    assert overlap.status_code == 200
+    assert "Tahap 1" in str(overlap.context["form"].errors["starts_on"])
+    quota_url = reverse("programs:quota_set", args=[program.pk])
+    assert client.post(quota_url, {"wilayah": LUMUT, "quota": "7"}).status_code == 302
+    assert Quota.objects.get(program=program).quota == 7
+    refused = client.post(quota_url, {"wilayah": LUMUT, "quota": "-1"})
+    assert refused.status_code == 200 and "quota" in refused.context["form"].errors
+    assert client.post(quota_url, {"wilayah": LUMUT, "quota": ""}).status_code == 302
+    assert not Quota.objects.filter(program=program).exists()

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from garda.accounts.roles import Role
 from garda.core.testing import BANGKA, BELINYU, BINTET, LUMUT, make_user
-from garda.registry.models import Individu, PpksStatus
+from garda.registry.models import Individu, Keluarga, PpksStatus, PpksType
 from garda.registry.tests.factories import SUNGAILIAT_DESA, assign_ppks
 from garda.wilayah.models import Wilayah
 
@@ -20,6 +20,7 @@ from ..selectors import (
     eligibility_problems,
     eligible_candidates,
     quota_usage,
+    residents,
     years_before,
 )
 from .factories import (
@@ -40,6 +41,10 @@ DISABILITAS = 9
 @pytest.fixture
 def staf(bangka):
     return make_user(Role.STAF_DINAS, BANGKA)
+
+
+def oldest(keluarga: Keluarga) -> Individu:
+    return keluarga.members.order_by("birth_date")[0]
 
 
 def candidates(program: Program, user, **kwargs) -> set:
@@ -72,7 +77,7 @@ def test_ppks_of_the_household_or_of_a_member(staf) -> None:
     own = make_keluarga_with_members(code=LUMUT)
     assign_ppks(own, number=FAKIR_MISKIN)
     of_member = make_keluarga_with_members(code=LUMUT, ages=[40, 80])
-    assign_ppks(of_member.members.order_by("birth_date").first(), number=LANSIA_TERLANTAR)
+    assign_ppks(oldest(of_member), number=LANSIA_TERLANTAR)
     other_type = make_keluarga_with_members(code=LUMUT)
     assign_ppks(other_type, number=DISABILITAS)
     none = make_keluarga_with_members(code=LUMUT)
@@ -88,7 +93,7 @@ def test_resolved_ppks_and_a_deceased_members_ppks_do_not_count(staf) -> None:
     status = assign_ppks(resolved, number=LANSIA_TERLANTAR)
     PpksStatus.objects.filter(pk=status.pk).update(resolved_on=datetime.date(2025, 6, 1))
     deceased = make_keluarga_with_members(code=LUMUT, ages=[50, 85])
-    elder = deceased.members.order_by("birth_date").first()
+    elder = oldest(deceased)
     assign_ppks(elder, number=LANSIA_TERLANTAR)
     Individu.objects.filter(pk=elder.pk).update(is_deceased=True)
     assert candidates(program, staf) == set()
@@ -100,7 +105,7 @@ def test_filter_by_one_ppks_type(staf) -> None:
     poor = make_keluarga_with_members(code=LUMUT)
     assign_ppks(poor, number=FAKIR_MISKIN)
     make_keluarga_with_members(code=LUMUT)
-    fakir = Program.ppks_types.rel.model.objects.get(number=FAKIR_MISKIN)
+    fakir = PpksType.objects.get(number=FAKIR_MISKIN)
     assert candidates(program, staf, ppks_type=fakir.pk) == {poor.pk}
 
 
@@ -118,27 +123,33 @@ def test_any_member_within_the_age_range(staf) -> None:
 def test_age_of_a_moved_out_member_does_not_count(staf) -> None:
     program = make_program(min_age=60)
     keluarga = make_keluarga_with_members(code=LUMUT, ages=[40, 65])
-    elder = keluarga.members.order_by("birth_date").first()
+    elder = oldest(keluarga)
     assert candidates(program, staf) == {keluarga.pk}
     Individu.objects.filter(pk=elder.pk).update(moved_out=True)
     assert candidates(program, staf) == set()
 
 
-def test_age_boundaries_on_a_birthday() -> None:
+def test_age_boundaries_on_a_birthday(bangka) -> None:
+    """Aged 60 to 60 on 1 March 2026: born 1 March 1966 is in; a day younger or a year older
+    is out."""
     program = Program(min_age=60, max_age=60)
     day = datetime.date(2026, 3, 1)
-    condition = age_condition(program, on=day)
-    sixty_today = datetime.date(1966, 3, 1)
-    sixty_one_today = datetime.date(1965, 3, 1)
-    born_day_after = datetime.date(1966, 3, 2)
-    # The condition as the database applies it, on plain values.
-    low, high = (
-        dict(condition.children)["birth_date__lte"],
-        dict(condition.children)["birth_date__gt"],
+    born = {
+        "sixty_today": datetime.date(1966, 3, 1),
+        "sixty_one_today": datetime.date(1965, 3, 1),
+        "sixty_tomorrow": datetime.date(1966, 3, 2),
+        "sixty_one_tomorrow": datetime.date(1965, 3, 2),
+    }
+    people = {name: make_person(code=LUMUT).pk for name in born}
+    for name, birth_date in born.items():
+        Individu.objects.filter(pk=people[name]).update(birth_date=birth_date)
+    matched = set(
+        residents()
+        .filter(pk__in=people.values())
+        .filter(age_condition(program, on=day))
+        .values_list("pk", flat=True)
     )
-    assert low >= sixty_today > high
-    assert not (sixty_one_today > high)
-    assert not (born_day_after <= low)
+    assert matched == {people["sixty_today"], people["sixty_one_tomorrow"]}
     assert years_before(datetime.date(2024, 2, 29), 1) == datetime.date(2023, 2, 28)
 
 

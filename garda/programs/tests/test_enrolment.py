@@ -2,8 +2,10 @@
 idempotency, history and permissions; then the pages."""
 
 import datetime
+from typing import Any
 
 import pytest
+from django.urls import reverse
 
 from garda.accounts.roles import Role
 from garda.audit.models import Action, AuditEvent
@@ -14,7 +16,11 @@ from garda.core.testing import (
     BINTET,
     LUMUT,
     OTHER_DESA,
+    OTHER_DISTRICT,
+    ScopedViewContract,
+    client_for,
     make_user,
+    other_district,
 )
 from garda.registry.models import Individu
 from garda.registry.tests.factories import SUNGAILIAT_DESA
@@ -308,3 +314,217 @@ def test_steps_outside_the_area_are_refused(bangka) -> None:
         enrolment_suspend(actor=make_user(Role.PSM, LUMUT), enrolment=enrolment, reason="x")
     enrolment.refresh_from_db()
     assert enrolment.status == EnrolmentStatus.ACTIVE
+
+
+# --- pages: the scoping contract ---------------------------------------------------------------
+
+
+def programme_of(code: str) -> Program:
+    if code == OTHER_DISTRICT:
+        other_district()
+    return make_program(wilayah=code)
+
+
+class TestCandidatesContract(ScopedViewContract):
+    allowed = (Role.STAF_DINAS, BANGKA)
+    wrong_role = (Role.PSM, LUMUT)
+    own_area = BANGKA
+    other_area = OTHER_DISTRICT
+
+    def make_object(self, code: str) -> Any:
+        return programme_of(code)
+
+    def url_for(self, obj: Any) -> str:
+        return reverse("programs:candidates", args=[obj.pk])
+
+
+class TestEnrolmentListContract(ScopedViewContract):
+    allowed = (Role.PSM, LUMUT)
+    wrong_role = (Role.VIEWER, BANGKA)
+    own_area = BANGKA
+    other_area = OTHER_DISTRICT
+
+    def make_object(self, code: str) -> Any:
+        return programme_of(code)
+
+    def url_for(self, obj: Any) -> str:
+        return reverse("programs:enrolment_list", args=[obj.pk])
+
+
+class TestEnrolmentDetailContract(ScopedViewContract):
+    allowed = (Role.PSM, LUMUT)
+    wrong_role = (Role.VIEWER, BANGKA)
+    own_area = LUMUT
+    other_area = BINTET
+
+    def make_object(self, code: str) -> Any:
+        return make_enrolment(make_program(), make_keluarga_with_members(code=code))
+
+    def url_for(self, obj: Any) -> str:
+        return reverse("programs:enrolment_detail", args=[obj.pk])
+
+
+class ActionContract(ScopedViewContract):
+    allowed = (Role.STAF_DINAS, BANGKA)
+    wrong_role = (Role.PSM, LUMUT)
+    own_area = LUMUT
+    other_area = OTHER_DESA
+    status = EnrolmentStatus.ACTIVE
+    name = ""
+
+    def make_object(self, code: str) -> Any:
+        return make_enrolment(
+            make_program(), make_keluarga_with_members(code=code), status=self.status, reason="x"
+        )
+
+    def url_for(self, obj: Any) -> str:
+        return reverse(f"programs:{self.name}", args=[obj.pk])
+
+
+class TestSuspendContract(ActionContract):
+    name = "enrolment_suspend"
+
+
+class TestResumeContract(ActionContract):
+    name = "enrolment_resume"
+    status = EnrolmentStatus.SUSPENDED
+
+
+class TestEndContract(ActionContract):
+    name = "enrolment_end"
+
+
+# --- pages: what they do -------------------------------------------------------------------------
+
+
+def test_candidates_page_lists_filters_and_enrols_the_ticked(
+    staf, django_assert_max_num_queries
+) -> None:
+    program = make_program(max_desil=4)
+    lumut = [make_keluarga_with_members(code=LUMUT, desil=2) for _ in range(2)]
+    bintet = make_keluarga_with_members(code=BINTET, desil=1)
+    make_keluarga_with_members(code=LUMUT, desil=8)
+    client = client_for(staf)
+    url = reverse("programs:candidates", args=[program.pk])
+    with django_assert_max_num_queries(16):
+        response = client.get(url)
+    assert {row.pk for row in response.context["object_list"]} == {
+        *(k.pk for k in lumut),
+        bintet.pk,
+    }
+    html = response.content.decode()
+    assert lumut[0].no_kk_masked in html and lumut[0].no_kk not in html
+    filtered = client.get(url, {"wilayah": BINTET}, headers={"HX-Request": "true"})
+    assert [row.pk for row in filtered.context["object_list"]] == [bintet.pk]
+    assert "<html" not in filtered.content.decode()
+    done = client.post(url + f"?wilayah={LUMUT}", {"subject": [str(k.pk) for k in lumut]})
+    assert done.status_code == 302 and done["Location"].endswith(f"?wilayah={LUMUT}")
+    assert set(Enrolment.objects.active().values_list("keluarga", flat=True)) == {
+        k.pk for k in lumut
+    }
+    assert {row.pk for row in client.get(url).context["object_list"]} == {bintet.pk}
+
+
+def test_candidates_page_shows_the_quota_refusal_and_keeps_the_ticks(staf) -> None:
+    program = make_program()
+    make_quota(program, LUMUT, 1)
+    families = [make_keluarga_with_members(code=LUMUT) for _ in range(2)]
+    client = client_for(staf)
+    url = reverse("programs:candidates", args=[program.pk])
+    response = client.post(url, {"subject": [str(k.pk) for k in families]})
+    assert response.status_code == 200
+    errors = str(response.context["enrol_form"].non_field_errors())
+    assert "Lumut" in errors and "0 of 1" in errors
+    assert response.context["ticked"] == {str(k.pk) for k in families}
+    assert not Enrolment.objects.exists()
+
+
+def test_candidates_page_asks_for_a_note_on_a_conflict(staf) -> None:
+    other = make_program(name="Pangan Lain")
+    program = make_program(conflicts=[other])
+    keluarga = make_keluarga_with_members(code=LUMUT)
+    make_enrolment(other, keluarga)
+    client = client_for(staf)
+    url = reverse("programs:candidates", args=[program.pk])
+    response = client.post(url, {"subject": [str(keluarga.pk)]})
+    assert "Pangan Lain" in str(response.context["enrol_form"].errors["note"])
+    assert not Enrolment.objects.filter(program=program).exists()
+    response = client.post(url, {"subject": [str(keluarga.pk)], "note": "Disepakati musdes"})
+    assert response.status_code == 302
+    assert Enrolment.objects.get(program=program).events.get().note == "Disepakati musdes"
+
+
+def test_candidates_outside_the_area_or_bad_ids_enrol_nobody(bangka) -> None:
+    program = make_program()
+    own = make_keluarga_with_members(code=LUMUT)
+    other = make_keluarga_with_members(code=OTHER_DESA)
+    client = client_for(make_user(Role.STAF_DINAS, BANGKA))
+    url = reverse("programs:candidates", args=[program.pk])
+    response = client.post(url, {"subject": [str(own.pk), str(other.pk)]})
+    assert response.status_code == 200 and not Enrolment.objects.exists()
+    response = client.post(url, {"subject": ["not-an-id"]})
+    assert response.status_code == 200 and "subject" in response.context["enrol_form"].errors
+    response = client.post(url, {})
+    assert response.status_code == 200 and not Enrolment.objects.exists()
+
+
+def test_participant_list_filters_masks_and_pins_queries(
+    staf, django_assert_max_num_queries
+) -> None:
+    program = make_program()
+    people_programme = make_program(target_unit=TargetUnit.INDIVIDUAL)
+    for _ in range(3):
+        make_enrolment(program, make_keluarga_with_members(code=LUMUT, ages=[40, 10]))
+    ended = make_enrolment(
+        program, make_keluarga_with_members(code=BINTET), status=EnrolmentStatus.ENDED, reason="x"
+    )
+    person = make_person(code=LUMUT)
+    make_enrolment(people_programme, person)
+    client = client_for(staf)
+    url = reverse("programs:enrolment_list", args=[program.pk])
+    with django_assert_max_num_queries(12):
+        response = client.get(url)
+    assert len(response.context["object_list"]) == 4
+    with django_assert_max_num_queries(12):
+        response = client.get(url, {"status": EnrolmentStatus.ENDED}, headers={"HX-Request": "1"})
+    assert [e.pk for e in response.context["object_list"]] == [ended.pk]
+    assert "<html" not in response.content.decode()
+    people = client.get(reverse("programs:enrolment_list", args=[people_programme.pk]))
+    html = people.content.decode()
+    assert person.name in html and person.nik_masked in html and person.nik not in html
+    # A PSM sees only the participants of their own desa.
+    psm = client_for(make_user(Role.PSM, BINTET))
+    assert [e.pk for e in psm.get(url).context["object_list"]] == [ended.pk]
+
+
+def test_enrolment_page_shows_history_and_logs_the_view(staf) -> None:
+    keluarga = make_keluarga_with_members(code=LUMUT)
+    enrolment = make_enrolment(make_program(), keluarga)
+    enrolment_suspend(actor=staf, enrolment=enrolment, reason="Tidak di alamat")
+    response = client_for(staf).get(enrolment.get_absolute_url())
+    html = response.content.decode()
+    assert "Tidak di alamat" in html and keluarga.no_kk_masked in html
+    assert keluarga.no_kk not in html
+    assert response.context["can_resume"] and not response.context["can_suspend"]
+    assert AuditEvent.objects.for_object(enrolment).filter(action=Action.VIEW).exists()
+
+
+def test_actions_through_the_pages(staf) -> None:
+    enrolment = make_enrolment(make_program(), make_keluarga_with_members(code=LUMUT))
+    client = client_for(staf)
+    suspend = reverse("programs:enrolment_suspend", args=[enrolment.pk])
+    refused = client.post(suspend, {"reason": "", "version": "1"})
+    assert refused.status_code == 200 and "reason" in refused.context["form"].errors
+    assert client.post(suspend, {"reason": "Pindah sementara", "version": "1"}).status_code == 302
+    again = client.post(suspend, {"reason": "lagi", "version": "2"})
+    assert again.status_code == 200  # a suspended enrolment cannot be suspended again
+    resume = reverse("programs:enrolment_resume", args=[enrolment.pk])
+    assert client.post(resume, {"reason": "Kembali", "version": "2"}).status_code == 302
+    end = reverse("programs:enrolment_end", args=[enrolment.pk])
+    stale = client.post(end, {"reason": "Graduasi", "version": "1", "ended_on": "2026-07-01"})
+    assert stale.status_code == 200
+    ok = client.post(end, {"reason": "Graduasi", "version": "3", "ended_on": "2026-07-01"})
+    assert ok.status_code == 302
+    enrolment.refresh_from_db()
+    assert enrolment.status == EnrolmentStatus.ENDED
+    assert len(events(enrolment)) == 4
