@@ -111,7 +111,7 @@ def test_a_proposal_from_the_psm_to_the_approved_export(page: Page, tmp_path, co
     page.fill("#id_month", f"{timezone.localdate():%Y-%m}")
     with page.expect_download() as download:
         page.locator("main form button[type=submit]").click()
-    content = open(download.value.path(), "rb").read()  # noqa: PTH123 - Playwright gives a path
+    content = download.value.path().read_bytes()
     sheet = load_workbook(io.BytesIO(content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][10] == "NIK" and rows[1][10] == NIK

@@ -93,7 +93,9 @@ def find_subject(number: str, *, actor: User, permission: str) -> Individu | Kel
     )
     if person is not None:
         return person
-    return Keluarga.objects.visible_to(actor, permission).filter(no_kk_hash=no_kk_hash(digits)).first()
+    return (
+        Keluarga.objects.visible_to(actor, permission).filter(no_kk_hash=no_kk_hash(digits)).first()
+    )
 
 
 class SubjectMixin:
@@ -299,9 +301,9 @@ class ProposalForm(SubjectMixin, forms.Form):
             }
         if "nik" in self.fields:
             self.fields["nik"].required = False
-            self.fields["nik"].help_text = _("Leave empty to keep the current NIK (%(masked)s).") % {
-                "masked": proposal.nik_masked
-            }
+            self.fields["nik"].help_text = _(
+                "Leave empty to keep the current NIK (%(masked)s)."
+            ) % {"masked": proposal.nik_masked}
             self.fields["no_kk"].required = False
             self.fields["no_kk"].help_text = _("Leave empty to keep the current No KK.")
         if self.is_bound:
@@ -360,7 +362,10 @@ class VersionForm(forms.Form):
 class VerifyForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("decision"),
-        choices=[("approve", _("Verified: send for the bupati's approval")), ("reject", _("Reject"))],
+        choices=[
+            ("approve", _("Verified: send for the bupati's approval")),
+            ("reject", _("Reject")),
+        ],
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(
@@ -372,8 +377,13 @@ class VerifyForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
+class ProposalChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Proposal) -> str:
+        return f"{obj.subject_name} · {obj.get_kind_display()} · {obj.wilayah.name}"
+
+
 class ApproveForm(forms.Form):
-    proposals = forms.ModelMultipleChoiceField(
+    proposals = ProposalChoiceField(
         label=_("verified proposals"),
         queryset=Proposal.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -390,7 +400,6 @@ class ApproveForm(forms.Form):
         field = self.fields["proposals"]
         assert isinstance(field, forms.ModelMultipleChoiceField)  # noqa: S101 - declared above
         field.queryset = proposals
-        field.label_from_instance = lambda p: f"{p.subject_name} · {p.get_kind_display()} · {p.wilayah.name}"
         self.initial.setdefault("approved_on", timezone.localdate())
 
 

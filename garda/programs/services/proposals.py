@@ -44,6 +44,7 @@ from ..models import (
     Proposal,
     ProposalEvent,
     ProposalKind,
+    ProposalQuerySet,
     ProposalStatus,
     RemovalReason,
     SubmissionWindow,
@@ -135,8 +136,8 @@ def _check_can(actor: User, permission: str, code: str, message: str) -> None:
         raise NotAllowed(message)
 
 
-def _clean_files(files: dict[str, UploadedFile | None] | None) -> dict[str, UploadedFile]:
-    cleaned: dict[str, UploadedFile] = {}
+def _clean_files(files: dict[str, UploadedFile | None] | None) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
     for name, upload in (files or {}).items():
         if name not in EVIDENCE_FIELDS or not upload:
             continue
@@ -937,11 +938,11 @@ def proposal_month_summary(proposals: QuerySet[Proposal]) -> list[dict[str, Any]
             },
         )
 
-    for item in by_kind:
-        entry(item["wilayah_id"])["kinds"][item["kind"]] = item["n"]
-        entry(item["wilayah_id"])["total"] += item["n"]
-    for item in by_status:
-        entry(item["wilayah_id"])["statuses"][item["status"]] = item["n"]
+    for kind_count in by_kind:
+        entry(kind_count["wilayah_id"])["kinds"][kind_count["kind"]] = kind_count["n"]
+        entry(kind_count["wilayah_id"])["total"] += kind_count["n"]
+    for status_count in by_status:
+        entry(status_count["wilayah_id"])["statuses"][status_count["status"]] = status_count["n"]
     names = dict(Wilayah.objects.filter(code__in=table).values_list("code", "name"))
     rows = []
     for code in sorted(table):
@@ -954,13 +955,13 @@ def proposal_month_summary(proposals: QuerySet[Proposal]) -> list[dict[str, Any]
 
 
 def proposal_filter(
-    proposals: QuerySet[Proposal],
+    proposals: ProposalQuerySet,
     *,
     status: str = "",
     kind: str = "",
     wilayah: str = "",
     month: datetime.date | None = None,
-) -> QuerySet[Proposal]:
+) -> ProposalQuerySet:
     """The list's filters. `month` is the month the proposal was submitted (drafts: created)."""
     if status:
         proposals = proposals.filter(status=status)

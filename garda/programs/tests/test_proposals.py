@@ -98,14 +98,17 @@ def staff(code: str = BANGKA):
 def make_proposal(code: str = LUMUT, *, actor=None, **data: Any) -> Proposal:
     actor = actor or psm_of(code)
     return services.proposal_create(
-        actor=actor, kind=ProposalKind.NEW_ENTRY, data=new_entry_data(code, **data), files=evidence()
+        actor=actor,
+        kind=ProposalKind.NEW_ENTRY,
+        data=new_entry_data(code, **data),
+        files=evidence(),
     )
 
 
 def advance(proposal: Proposal, to: str) -> Proposal:
     """Take a proposal through the real steps up to `to`."""
     code = proposal.wilayah_id
-    order = [
+    order: list[str] = [
         ProposalStatus.SUBMITTED,
         ProposalStatus.DELIBERATED,
         ProposalStatus.VERIFIED,
@@ -155,7 +158,7 @@ class TestCycle:
         )
         assert proposal.status == ProposalStatus.DRAFT
         assert proposal.nik_hash and proposal.nik.startswith("190102")
-        assert proposal.photo_front.name.endswith(".jpg")  # re-encoded
+        assert (proposal.photo_front.name or "").endswith(".jpg")  # re-encoded
 
         services.proposal_submit(actor=psm, proposal=proposal)
         deliberation = services.deliberation_record(
@@ -362,7 +365,11 @@ class TestCycle:
         )
         with pytest.raises((InvalidState, ConcurrentEdit)):
             services.proposal_verify(
-                actor=staff(), proposal=proposal, approve=False, reason="x", expected_version=version
+                actor=staff(),
+                proposal=proposal,
+                approve=False,
+                reason="x",
+                expected_version=version,
             )
         assert proposal.events.filter(to_status=ProposalStatus.VERIFIED).count() == 1
 
@@ -505,10 +512,18 @@ class TestDraft:
 class TestWindow:
     def test_nearest_window_applies_and_the_message_names_its_days(self, bangka):
         admin = make_user(Role.ADMIN_DINAS, BANGKA)
-        services.window_set(actor=admin, wilayah=Wilayah.objects.get(code=BANGKA), first_day=16, last_day=24)
-        services.window_set(actor=admin, wilayah=Wilayah.objects.get(code=BELINYU), first_day=1, last_day=10)
-        assert services.submission_window_for(LUMUT).first_day == 1
-        assert services.submission_window_for(SUNGAILIAT_DESA).first_day == 16
+        services.window_set(
+            actor=admin, wilayah=Wilayah.objects.get(code=BANGKA), first_day=16, last_day=24
+        )
+        services.window_set(
+            actor=admin, wilayah=Wilayah.objects.get(code=BELINYU), first_day=1, last_day=10
+        )
+        nearest, district = (
+            services.submission_window_for(LUMUT),
+            services.submission_window_for(SUNGAILIAT_DESA),
+        )
+        assert nearest is not None and nearest.first_day == 1
+        assert district is not None and district.first_day == 16
         proposal = make_proposal()
         with pytest.raises(GardaError) as outside:
             services.proposal_submit(
@@ -517,7 +532,9 @@ class TestWindow:
         assert "1" in outside.value.message and "10" in outside.value.message
         proposal.refresh_from_db()
         assert proposal.status == ProposalStatus.DRAFT
-        services.proposal_submit(actor=psm_of(), proposal=proposal, today=datetime.date(2026, 6, 10))
+        services.proposal_submit(
+            actor=psm_of(), proposal=proposal, today=datetime.date(2026, 6, 10)
+        )
         proposal.refresh_from_db()
         assert proposal.status == ProposalStatus.SUBMITTED
 
@@ -738,10 +755,12 @@ def test_create_form_for_each_kind(bangka):
     assert client.get(reverse("programs:proposal_create_kind", args=["x"])).status_code == 404
 
 
-def _post_new_entry(client: Client, code: str = LUMUT, **extra: Any):
+def _post_new_entry(client: Client, code: str = LUMUT, **extra: Any) -> Any:
     data = new_entry_data(code, **extra)
     payload = {**data, "wilayah": code, "birth_date": data["birth_date"].isoformat(), **evidence()}
-    return client.post(reverse("programs:proposal_create_kind", args=[ProposalKind.NEW_ENTRY]), payload)
+    return client.post(
+        reverse("programs:proposal_create_kind", args=[ProposalKind.NEW_ENTRY]), payload
+    )
 
 
 class TestPages:
@@ -759,7 +778,11 @@ class TestPages:
 
     def test_a_registered_nik_links_to_the_resident_only_when_visible(self, bangka):
         resident = register_individu(code=LUMUT)
-        same = {"nik": resident.nik, "birth_date": resident.birth_date, "sex": resident.sex}
+        same: dict[str, Any] = {
+            "nik": resident.nik,
+            "birth_date": resident.birth_date,
+            "sex": resident.sex,
+        }
         mine = _post_new_entry(client_for(psm_of()), **same)
         assert resident.get_absolute_url() in str(mine.context["form"].errors["nik"])
         theirs = _post_new_entry(client_for(psm_of(BINTET)), code=BINTET, **same)
@@ -797,12 +820,19 @@ class TestPages:
         assert proposal.status == ProposalStatus.DRAFT
 
     def test_the_operator_records_the_musdes_for_the_submitted_proposals(self, bangka):
-        agreed, refused = proposal_at(ProposalStatus.SUBMITTED), proposal_at(ProposalStatus.SUBMITTED)
+        agreed, refused = (
+            proposal_at(ProposalStatus.SUBMITTED),
+            proposal_at(ProposalStatus.SUBMITTED),
+        )
         untouched = proposal_at(ProposalStatus.SUBMITTED)
         proposal_at(ProposalStatus.SUBMITTED, code=BINTET)
         client = client_for(operator_of())
         page = client.get(reverse("programs:deliberation_create"))
-        assert {p.pk for p in page.context["form"].proposals} == {agreed.pk, refused.pk, untouched.pk}
+        assert {p.pk for p in page.context["form"].proposals} == {
+            agreed.pk,
+            refused.pk,
+            untouched.pk,
+        }
         response = client.post(
             reverse("programs:deliberation_create"),
             {
@@ -867,7 +897,7 @@ class TestPages:
         assert rows[0][10] == proposal.nik_masked and proposal.nik not in rows[0]
 
     def test_export_escapes_formulas(self, bangka):
-        proposal_at(ProposalStatus.APPROVED, name="=HYPERLINK(\"http://x\")")
+        proposal_at(ProposalStatus.APPROVED, name='=HYPERLINK("http://x")')
         content = services.proposal_export_bnba(actor=staff(), month=today())
         sheet = load_workbook(io.BytesIO(content)).active
         assert sheet.cell(row=2, column=12).value.startswith("'=")
@@ -897,7 +927,9 @@ class TestPages:
         mine = proposal_at(ProposalStatus.DRAFT)
         response = client_for(psm_of()).get(LIST)
         assert list(response.context["object_list"]) == [mine]
-        assert list(client_for(psm_of()).get(LIST, {"wilayah": BINTET}).context["object_list"]) == []
+        assert (
+            list(client_for(psm_of()).get(LIST, {"wilayah": BINTET}).context["object_list"]) == []
+        )
 
     def test_window_settings_page(self, bangka):
         client = client_for(make_user(Role.ADMIN_DINAS, BANGKA))

@@ -6,7 +6,7 @@ Reading needs VIEW_PEOPLE, filing PROPOSE, deciding VERIFY_PROPOSALS; rows come 
 """
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.db.models import QuerySet
@@ -23,7 +23,7 @@ from garda.audit.services import audit_view
 from garda.core.views import PartialMixin, ScopedMixin, ServiceFormMixin
 
 from ..forms_proposals import ObjectionDecideForm, ObjectionFilterForm, ObjectionForm
-from ..models import Objection, ObjectionStatus
+from ..models import Objection, ObjectionQuerySet, ObjectionStatus
 from ..services import objections as services
 from .proposals import stored_file_response, timeline
 
@@ -38,7 +38,7 @@ class ObjectionListView(ScopedMixin, PartialMixin, ListView):
 
     def get_queryset(self) -> QuerySet[Objection]:
         self.filter_form = ObjectionFilterForm(self.request.GET or None, actor=self.actor)
-        rows = super().get_queryset()
+        rows = cast(ObjectionQuerySet, super().get_queryset())
         if self.filter_form.is_bound:
             if not self.filter_form.is_valid():
                 return rows.none()

@@ -11,7 +11,8 @@ MANAGE_PROGRAMS), and the services check it again for the proposal's desa.
 
 import mimetypes
 import posixpath
-from typing import Any, cast
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.db.models import QuerySet
@@ -47,6 +48,7 @@ from ..models import (
     Deliberation,
     Proposal,
     ProposalKind,
+    ProposalQuerySet,
     ProposalStatus,
     SubmissionWindow,
 )
@@ -98,7 +100,7 @@ def refusal_message(actor: User, error: GardaError) -> GardaError:
     )
 
 
-def timeline(events: Any, choices: list[tuple[str, str]]) -> list[dict[str, Any]]:
+def timeline(events: Any, choices: Iterable[tuple[str, Any]]) -> list[dict[str, Any]]:
     """Events with the names of their steps (the event rows keep the codes)."""
     labels = dict(choices)
     return [
@@ -114,7 +116,10 @@ def timeline(events: Any, choices: list[tuple[str, str]]) -> list[dict[str, Any]
 
 
 class RefusalFormMixin(ServiceFormMixin):
-    actor: User
+    if TYPE_CHECKING:
+
+        @property
+        def actor(self) -> User: ...
 
     def form_valid(self, form: Any) -> HttpResponse:
         try:
@@ -136,7 +141,7 @@ class ProposalListView(ScopedMixin, PartialMixin, ListView):
 
     def get_queryset(self) -> QuerySet[Proposal]:
         self.filter_form = ProposalFilterForm(self.request.GET or None, actor=self.actor)
-        rows = super().get_queryset()
+        rows = cast(ProposalQuerySet, super().get_queryset())
         if self.filter_form.is_bound:
             if not self.filter_form.is_valid():
                 self.filtered = rows.none()
@@ -542,7 +547,7 @@ class ProposalExportView(ScopedMixin, TemplateView):
 
 
 class WindowMixin(ScopedMixin):
-    model = SubmissionWindow
+    model: Any = SubmissionWindow
     permission = Perm.MANAGE_PROGRAMS
 
     def get_queryset(self) -> QuerySet[SubmissionWindow]:
