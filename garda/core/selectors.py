@@ -6,6 +6,8 @@ from typing import Any
 from garda.accounts.models import RoleAssignment, User
 from garda.accounts.roles import DINAS_ROLES, Perm, Role
 from garda.audit.models import AuditEvent
+from garda.cases.selectors import cases_home
+from garda.notifications.services import unread_count
 from garda.pilar.coverage import CoverageRow, coverage_rows
 from garda.wilayah.models import Wilayah
 
@@ -34,6 +36,8 @@ def home_context(user: User) -> dict[str, Any]:
         context["coverage"] = coverage_by_child(user, context["areas"])
     if kind == "desa":
         context["colleagues"] = colleagues_in(user, context["areas"])
+    context["cases"] = cases_home(user)
+    context["unread_notifications"] = unread_count(user)
     if user.has_garda_perm(Perm.VIEW_AUDIT):
         context["recent_events"] = AuditEvent.objects.visible_to(user, Perm.VIEW_AUDIT)[:8]
     return context

@@ -1,0 +1,91 @@
+"""The monitoring figures come from the stored case events alone."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from garda.accounts.roles import Role
+from garda.core.testing import BANGKA, BINTET, LUMUT, OTHER_DESA, make_user
+
+from .. import services
+from ..models import Case, CaseEvent, EventKind, Status
+from ..selectors import case_metrics
+from .factories import case_in, coordinator, dinas_staff, open_case
+
+pytestmark = pytest.mark.usefixtures("bangka")
+
+START = datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC)
+
+
+def shift(case: Case, kind: str, at: datetime.datetime) -> None:
+    """Move the (first) event of `kind` of the case to `at`, as if it had happened then."""
+    event = CaseEvent.objects.filter(case=case, kind=kind).order_by("at").first()
+    assert event is not None
+    CaseEvent.objects.filter(pk=event.pk).update(at=at)
+
+
+def test_figures_from_the_events():
+    staff = dinas_staff()
+    quick = case_in(Status.CLOSED, code=LUMUT)  # opened, responded after 2 h, closed on day 10
+    shift(quick, EventKind.OPENED, START)
+    CaseEvent.objects.filter(case=quick).exclude(kind=EventKind.OPENED).update(
+        at=START + datetime.timedelta(days=1)
+    )
+    shift(quick, EventKind.ASSESSED, START + datetime.timedelta(hours=2))
+    shift(quick, EventKind.CLOSED, START + datetime.timedelta(days=10))
+
+    slow = case_in(Status.REFERRED, code=BINTET)  # responded after 30 h, referral completed
+    shift(slow, EventKind.OPENED, START + datetime.timedelta(days=2))
+    CaseEvent.objects.filter(case=slow).exclude(kind=EventKind.OPENED).update(
+        at=START + datetime.timedelta(days=3, hours=6)
+    )
+    referral = slow.referrals.get()
+    services.referral_answer(actor=slow.handler, referral=referral, accepted=True)
+    services.referral_complete(actor=slow.handler, referral=referral, note="Dirawat")
+    CaseEvent.objects.filter(case=slow, kind__startswith="ref_").update(
+        at=START + datetime.timedelta(days=5)
+    )
+
+    waiting = open_case(code=LUMUT)  # no response yet
+    shift(waiting, EventKind.OPENED, START + datetime.timedelta(days=4))
+    outside = case_in(Status.CLOSED, code=OTHER_DESA)  # another district: never counted
+    CaseEvent.objects.filter(case=outside).update(at=START + datetime.timedelta(days=1))
+
+    end = START + datetime.timedelta(days=31)
+    figures = case_metrics(fetched_by=staff, start=START, end=end)
+    assert figures.opened == 3
+    assert figures.responded == 2
+    assert figures.median_hours_to_first_response == 16.0  # median of 2 h and 30 h
+    assert figures.closed == 1
+    assert figures.median_days_to_close == 10.0
+    assert figures.caseload == 2  # slow and waiting are still open at the end
+    assert figures.referrals_sent == 1
+    assert figures.referrals_completed == 1
+
+    # The caseload at a past moment follows the status events up to then.
+    early = case_metrics(fetched_by=staff, start=START, end=START + datetime.timedelta(days=3))
+    assert early.caseload == 2  # quick (not closed yet) and slow
+    assert early.closed == 0
+
+    # A coordinator of Belinyu sees the same cases (both desa are in Belinyu); one handler only.
+    mine = case_metrics(fetched_by=coordinator(LUMUT), start=START, end=end, handler=slow.handler)
+    assert mine.opened == 1
+    assert mine.referrals_completed == 1
+
+    # The figures never reach outside the user's area.
+    lumut_only = case_metrics(fetched_by=make_user(Role.PSM, LUMUT), start=START, end=end)
+    assert lumut_only.opened == 2
+    assert lumut_only.referrals_sent == 0
+    assert case_metrics(fetched_by=make_user(Role.VIEWER, BANGKA), start=START, end=end).opened == 0
+
+
+def test_an_empty_period_has_no_medians():
+    open_case()
+    later = timezone.now() + datetime.timedelta(days=400)
+    figures = case_metrics(
+        fetched_by=dinas_staff(), start=later, end=later + datetime.timedelta(days=1)
+    )
+    assert figures.median_hours_to_first_response is None
+    assert figures.median_days_to_close is None
+    assert figures.caseload == 1
