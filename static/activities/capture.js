@@ -153,7 +153,13 @@
         chosen.push(blob);
         addLine(photoList, `${file.name}: ${Math.round(blob.size / 1024)} KB`);
       } catch (error) {
-        addLine(photoList, `${file.name}: ${T.tHeic}`);
+        if (/hei[cf]/i.test(file.type) || /\.hei[cf]$/i.test(file.name)) {
+          // The phone cannot draw HEIC; the server converts it. Sent as it is, in chunks.
+          chosen.push(file.slice(0, file.size, file.type));
+          addLine(photoList, `${file.name}: ${Math.round(file.size / 1024)} KB · ${T.tHeic}`);
+        } else {
+          addLine(photoList, `${file.name}: ${T.tUnreadable}`);
+        }
       }
     }
   });
