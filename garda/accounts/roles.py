@@ -34,6 +34,7 @@ class Perm(StrEnum):
     PROPOSE = "propose"  # proposals (usulan) and objections (sanggah) from the village
     RECORD_DELIBERATION = "record_deliberation"  # the village deliberation (musdes/muskel)
     VERIFY_PROPOSALS = "verify_proposals"  # Dinas verification, bupati approval, objections
+    VIEW_CASES = "view_cases"  # read social cases, their timeline and files
     HANDLE_CASES = "handle_cases"  # open, assess, plan, refer and follow social cases
     APPROVE_CASE_CLOSING = "approve_case_closing"  # the coordinator's approval to close a case
     MANAGE_INSTITUTIONS = "manage_institutions"  # the list of institutions cases are referred to
@@ -56,6 +57,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.ENROL,
             Perm.RECORD_DISTRIBUTIONS,
             Perm.VERIFY_PROPOSALS,
+            Perm.VIEW_CASES,
             Perm.HANDLE_CASES,
             Perm.APPROVE_CASE_CLOSING,
             Perm.MANAGE_INSTITUTIONS,
@@ -63,7 +65,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
         }
     ),
     Role.PIMPINAN: frozenset(
-        {Perm.VIEW_REGIONS, Perm.VIEW_PEOPLE, Perm.VIEW_AGGREGATES, Perm.VIEW_AUDIT}
+        {
+            Perm.VIEW_REGIONS,
+            Perm.VIEW_PEOPLE,
+            Perm.VIEW_AGGREGATES,
+            Perm.VIEW_AUDIT,
+            Perm.VIEW_CASES,
+        }
     ),
     Role.KOORDINATOR: frozenset(
         {
@@ -73,6 +81,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.MANAGE_RESIDENTS,
             Perm.RECORD_DISTRIBUTIONS,
             Perm.PROPOSE,
+            Perm.VIEW_CASES,
             Perm.HANDLE_CASES,
             Perm.APPROVE_CASE_CLOSING,
             Perm.REPORT_ACTIVITIES,
@@ -86,6 +95,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.MANAGE_RESIDENTS,
             Perm.RECORD_DISTRIBUTIONS,
             Perm.PROPOSE,
+            Perm.VIEW_CASES,
             Perm.HANDLE_CASES,
             Perm.REPORT_ACTIVITIES,
         }

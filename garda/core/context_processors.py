@@ -20,10 +20,16 @@ NAV = [
     (_("Home"), "core:home", None),
     (_("Regions"), "wilayah:list", Perm.VIEW_REGIONS),
     (_("Residents"), "registry:search", Perm.VIEW_PEOPLE),
+    (_("Cases"), "cases:list", Perm.VIEW_CASES),
+    (_("Programmes"), "programs:program_list", Perm.VIEW_REGIONS),
+    (_("Proposals"), "programs:proposal_list", Perm.VIEW_PEOPLE),
+    (_("Objections"), "programs:objection_list", Perm.VIEW_PEOPLE),
+    (_("Reconciliation"), "programs:reconciliation", Perm.VIEW_AGGREGATES),
     (_("Social workers"), "pilar:list", Perm.VIEW_PEOPLE),
     (_("Coverage"), "pilar:coverage", Perm.VIEW_AGGREGATES),
     (_("Users"), "accounts:user_list", Perm.MANAGE_USERS),
     (_("Audit trail"), "audit:list", Perm.VIEW_AUDIT),
+    (_("Notifications"), "notifications:list", None),
 ]
 
 

@@ -539,6 +539,8 @@ class SubmissionWindow(BaseModel):
     first_day = models.PositiveSmallIntegerField(_("first day of the month"))
     last_day = models.PositiveSmallIntegerField(_("last day of the month"))
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("submission window")
         verbose_name_plural = _("submission windows")
