@@ -15,6 +15,16 @@ checks it, and after the user applies it, a second run of the task writes it.
 - **All-or-nothing.** Writing re-reads the stored file and checks it again (Garda may have
   changed since the check) inside ONE transaction; any error, or any failure midway, rolls
   everything back. The job's status becomes "done" in the same transaction.
+- **The re-check's lookups only when needed** (PostgreSQL). The write's pass parses and checks
+  every row again, but looks the rows up in the registry (by blind index: a third of the
+  check's time) only if the check found any of them there, or if the registry may have changed
+  since: the check records the database snapshot it started from, and every transaction that
+  writes residents or households leaves its id in `registry_revision` (statement triggers of
+  migration 0008). Inside the write transaction, a writer that the check's snapshot did not
+  see means "changed": the full re-check runs (`_unchanged_since_check`). A writer still
+  running then is concurrent with the write, as for any write: a NIK or No KK it saves too
+  collides with the unique blind index, the write fails and rolls back whole, and the retry's
+  check reports the row.
 - **Idempotent.** Households are matched by the blind index of their No KK, residents by that
   of their NIK: the same values are "unchanged" and not written, different values are updated
   (audited per record), unknown ones are created. Empty optional cells keep stored values.
@@ -781,9 +791,14 @@ class Run:
         labels: dict[str, str],
         writer: "_Writer | None" = None,
         reason: str = "",
+        lookups: bool = True,
     ) -> None:
         self.actor = actor
         self.writer = writer
+        # False: the registry holds none of the file's NIKs and No KKs (known from the check
+        # and proven unchanged since): the lookups by blind index are left out.
+        self.lookups = lookups
+        self.stored_seen = 0  # rows and households of the file found in the registry
         self.reason = reason
         self.positions = positions
         self.problems = _Problems(labels, ImportJob.PROBLEM_CAP)
@@ -1063,10 +1078,16 @@ class Run:
         # PostgreSQL: a transaction for SET LOCAL (see _select). SQLite: none, or the check
         # would queue behind another import's write for the database's single write lock.
         postgres = connection.vendor == "postgresql"
-        with transaction.atomic() if postgres else nullcontext():
-            stored_households = self._stored_households(first_seen)
-            stored_people = self._stored_people(rows)
-        start = self._timed("look up stored records", start)
+        if self.lookups:
+            with transaction.atomic() if postgres else nullcontext():
+                stored_households = self._stored_households(first_seen)
+                stored_people = self._stored_people(rows)
+            start = self._timed("look up stored records", start)
+        else:
+            stored_households, stored_people = {}, {}
+            for row in rows:
+                if row.nik:
+                    row.nik_hash = nik_hash(row.nik)
         writes = _Writes()
         for row, household in first_seen:
             self._plan_household(row, household, stored_households, writes)
@@ -1223,6 +1244,7 @@ class Run:
             return
         _hash, household.id, wilayah, version, *before = stored
         household.stored = True
+        self.stored_seen += 1
         stored_values = dict(zip(STORED_HOUSEHOLD_FIELDS, before, strict=True))
         if not self.in_area(wilayah):
             self.error(row, "no_kk", _("This No KK is registered outside your area."))
@@ -1272,6 +1294,7 @@ class Run:
                 writes.new_people.append((row.nik, row.nik_hash, note, household, values))
             return
         _hash, pk, keluarga_id, wilayah, merged_into, version, note, *before = stored
+        self.stored_seen += 1
         if before[PERSON_FIELDS.index("relation")] == Relation.KEPALA:
             self.listed_heads.add(pk)
         if merged_into is not None:
@@ -1608,7 +1631,13 @@ class _CopyWriter(_Writer):
         start = time.perf_counter()
         ready = list(rows)
         copying = time.perf_counter()
-        with connection.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[attr-defined]
+        # psycopg's COPY is not Django's cursor API: its errors (a NIK saved meanwhile) are
+        # turned into Django's here, so that the write reports them as such.
+        with (
+            connection.wrap_database_errors,
+            connection.cursor() as cursor,
+            cursor.copy(sql) as copy,  # type: ignore[attr-defined]
+        ):
             for row in ready:
                 copy.write_row(row)
         done = time.perf_counter()
@@ -1702,12 +1731,21 @@ def run_file(
     writer: _Writer | None = None,
     reason: str = "",
     progress: Callable[..., None] | None = None,
+    lookups: bool = True,
 ) -> Run:
     """Check every row of the file (and write it, with a writer). Raises TableError for a file
-    that cannot be read at all. The caller owns the transaction."""
+    that cannot be read at all. The caller owns the transaction. `lookups=False` leaves out
+    looking the rows up in the registry: only for a file known to have none there."""
     with open_table(stored) as table, _region_checks_once(), _no_cyclic_gc():
         positions, labels = _columns(table.header)
-        run = Run(actor=actor, positions=positions, labels=labels, writer=writer, reason=reason)
+        run = Run(
+            actor=actor,
+            positions=positions,
+            labels=labels,
+            writer=writer,
+            reason=reason,
+            lookups=lookups,
+        )
         if writer is not None:
             writer.timings = run.timings
         chunk: list[tuple[int, Sequence[Any]]] = []
@@ -1956,6 +1994,7 @@ def _check(job: ImportJob) -> None:
         )
         return
     _start(job, ImportState.VALIDATING)
+    _check_started(job)
     progress = _Progress(job, in_transaction=False)
     try:
         with _stored_file(job) as stored:
@@ -1967,6 +2006,8 @@ def _check(job: ImportJob) -> None:
         fields = _outcome_fields(run)
         fields["problems_file"] = _save_problems(job, run)
         fields["status"] = ImportState.INVALID if run.problems.bad_rows else ImportState.READY
+        if fields["status"] == ImportState.READY and not run.stored_seen:
+            _check_found_nothing_stored(job)
         _finish(job, **fields)
     finally:
         run.problems.close()
@@ -2000,12 +2041,20 @@ def _write(job: ImportJob) -> None:
                 return
             with transaction.atomic():
                 now = timezone.now()
+                unchanged = _unchanged_since_check(job)
                 run = run_file(
                     stored,
                     actor=actor,
                     writer=_writer(now, timezone.localdate()),
                     reason=reason,
                     progress=progress,
+                    lookups=not unchanged,
+                )
+                logger.info(
+                    "Import %s: registry %s since the check, lookups %s",
+                    job.pk,
+                    "unchanged" if unchanged else "maybe changed",
+                    "left out" if unchanged else "done",
                 )
                 if run.problems.bad_rows:
                     raise _Invalid(run)
@@ -2016,6 +2065,7 @@ def _write(job: ImportJob) -> None:
                 fields = _outcome_fields(run)
                 fields["problems_file"] = _save_problems(job, run)
                 run.problems.close()
+                _forget_check(job)
                 _finish(job, status=ImportState.DONE, **fields)
                 audit_record(
                     actor=actor,
@@ -2051,6 +2101,75 @@ def _write(job: ImportJob) -> None:
         )
     finally:
         progress.close()
+
+
+# --- has the registry changed since the check? (PostgreSQL, tables of migration 0008) -------
+
+REVISION_LOCK = 190_104_008  # advisory lock: recording a check's snapshot, pruning revisions
+CHECK_KEPT = "7 days"  # a check older than this is not trusted: the write checks everything
+
+
+def _check_started(job: ImportJob) -> None:
+    """Record the snapshot the check starts from, before it reads anything: every registry
+    write it may have missed is by a transaction not visible in it. Also forgets revisions no
+    recorded check needs (older than the oldest recorded snapshot) and checks older than
+    CHECK_KEPT. Serialised by an advisory lock, so that pruning never removes a revision that
+    a check being recorded at the same moment would need."""
+    if connection.vendor != "postgresql":
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REVISION_LOCK])
+        cursor.execute(
+            "DELETE FROM registry_import_check WHERE job_id = %s "
+            "OR checked_at < now() - %s::interval",
+            [job.pk, CHECK_KEPT],
+        )
+        cursor.execute(
+            "INSERT INTO registry_import_check (job_id, snapshot, nothing_stored, checked_at) "
+            "VALUES (%s, pg_current_snapshot(), false, now())",
+            [job.pk],
+        )
+        cursor.execute(
+            "DELETE FROM registry_revision WHERE xact < "
+            "(SELECT min(pg_snapshot_xmin(snapshot)) FROM registry_import_check)"
+        )
+
+
+def _check_found_nothing_stored(job: ImportJob) -> None:
+    """The check found none of the file's NIKs and No KKs in the registry."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE registry_import_check SET nothing_stored = true WHERE job_id = %s", [job.pk]
+        )
+
+
+def _unchanged_since_check(job: ImportJob) -> bool:
+    """Inside the write transaction: whether the check found nothing of the file in the
+    registry and no transaction has written residents or households since the check's
+    snapshot (none committed that the snapshot did not see). Then the write's lookups would
+    find nothing either and are left out. SQLite: always False (everything is checked)."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.nothing_stored AND NOT EXISTS (SELECT 1 FROM registry_revision r "
+            "WHERE r.xact >= pg_snapshot_xmin(c.snapshot) "
+            "AND NOT pg_visible_in_snapshot(r.xact, c.snapshot)) "
+            "FROM registry_import_check c WHERE c.job_id = %s "
+            "AND c.checked_at >= now() - %s::interval",
+            [job.pk, CHECK_KEPT],
+        )
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def _forget_check(job: ImportJob) -> None:
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM registry_import_check WHERE job_id = %s", [job.pk])
 
 
 def _sha256(stored: IO[bytes]) -> str:

@@ -11,9 +11,12 @@ import openpyxl
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from garda.accounts.roles import Role
 from garda.audit.models import Action, AuditEvent
@@ -29,6 +32,8 @@ from garda.core.testing import (
 )
 from garda.registry import importer
 from garda.registry.models import ImportJob, ImportState, Individu, Keluarga, Relation
+
+from .factories import register_family, register_individu
 
 IMPORT = reverse("registry:import")
 # Header cells as DTKS exports and people write them: case, spaces and underscores vary.
@@ -573,3 +578,119 @@ def test_ten_thousand_rows(admin, capture, django_assert_max_num_queries):
     assert Keluarga.objects.count() == 3334
     again = importer.run_file(io.BytesIO(content), actor=admin)
     assert (again.counts.new, again.counts.unchanged) == (0, 10_000)
+
+
+# --- the write's lookups, left out when the registry cannot have changed (PostgreSQL) ---------
+
+# Transactional: the check and the write must be separate transactions, as under the worker.
+POSTGRES_ONLY = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="revision tracking (migration 0008): PostgreSQL"
+)
+COMMITS = pytest.mark.django_db(transaction=True)
+
+
+def checked(admin, rows: list[dict[str, Any]]) -> ImportJob:
+    """Upload and check a file (the ImmediateBackend runs the check when the upload commits)."""
+    job = importer.import_job_create(
+        actor=admin, upload=SimpleUploadedFile("dtks.csv", csv_file(rows))
+    )
+    job.refresh_from_db()
+    return job
+
+
+def written(admin, job: ImportJob) -> tuple[ImportJob, list[str]]:
+    """Apply a checked job (its write runs when the apply commits), with the write's SQL."""
+    with CaptureQueriesContext(connection) as queries:
+        importer.import_job_apply(actor=admin, job=job)
+    job.refresh_from_db()
+    return job, [query["sql"] for query in queries.captured_queries]
+
+
+def lookups(sql: list[str]) -> list[str]:
+    return [q for q in sql if "string_to_array" in q]  # the lookups by blind index (_select)
+
+
+@POSTGRES_ONLY
+@COMMITS
+def test_nothing_changed_since_the_check_means_no_second_lookups(admin):
+    rows = families(3)
+    job = checked(admin, rows)
+    assert job.status == ImportState.READY, job.problems[:3]
+    job, sql = written(admin, job)
+    assert job.status == ImportState.DONE, job.error
+    assert counts(job) == (len(rows), 0, 0, 0)
+    assert lookups(sql) == []
+    assert Individu.objects.count() == len(rows)
+    assert Keluarga.objects.count() == 3
+
+    # A file that the registry partly holds is looked up in the write, even if unchanged.
+    more = [*rows, *family(4)]
+    again = checked(admin, more)
+    assert (again.status, counts(again)) == (ImportState.READY, (3, 0, len(rows), 0))
+    again, sql = written(admin, again)
+    assert again.status == ImportState.DONE, again.error
+    assert lookups(sql)
+    assert Individu.objects.count() == len(more)
+
+
+@POSTGRES_ONLY
+@COMMITS
+def test_a_nik_registered_between_check_and_write_is_caught_by_the_full_recheck(admin):
+    rows = families(3)
+    job = checked(admin, rows)
+    assert (job.status, counts(job)) == (ImportState.READY, (len(rows), 0, 0, 0))
+    wife = rows[4]  # household 2's second row
+    born = dmy(wife["TANGGAL_LAHIR"])
+    # Meanwhile a PSM registers her by hand, in a household of her own.
+    by_hand = register_individu(
+        code=LUMUT, nik=wife["NIK"], name=wife["Nama"], sex="P", birth_date=born
+    )
+    job, sql = written(admin, job)
+    assert lookups(sql)  # the registry changed since the check: everything looked up again
+    assert job.status == ImportState.DONE, (job.error, job.problems[:3])
+    assert counts(job) == (len(rows) - 1, 1, 0, 0)
+    assert Individu.objects.filter(nik_hash=importer.nik_hash(wife["NIK"])).count() == 1
+    by_hand.refresh_from_db()
+    assert by_hand.keluarga.no_kk == kk_for(2)  # the file's household, one record: no duplicate
+    assert Individu.objects.count() == len(rows)
+
+
+@POSTGRES_ONLY
+@COMMITS
+def test_any_registry_write_after_the_check_started_means_a_full_recheck(admin):
+    """Conservative: a write anywhere in the registry (here another desa's household, which
+    has nothing to do with the file) after the check's snapshot re-runs the lookups."""
+    job = checked(admin, families(2))
+    register_family(code=BINTET, name="Zulkarnain Hamid", sex="L")
+    job, sql = written(admin, job)
+    assert job.status == ImportState.DONE, job.error
+    assert lookups(sql)
+
+
+@POSTGRES_ONLY
+@COMMITS
+def test_a_nik_saved_behind_the_revisions_back_still_stops_the_whole_write(admin):
+    """The unique blind index is the last guard (as for a NIK saved while the write runs): if a
+    change escaped the revision table, the write fails whole and says to start again."""
+    rows = families(3)
+    job = checked(admin, rows)
+    husband = rows[3]
+    register_individu(
+        code=BINTET,
+        nik=husband["NIK"],
+        name=husband["Nama"],
+        sex="L",
+        birth_date=dmy(husband["TANGGAL_LAHIR"]),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM registry_revision")  # as if it were not known yet
+    job, sql = written(admin, job)
+    assert lookups(sql) == []
+    assert job.status == ImportState.FAILED
+    with translation.override(job.language):
+        assert job.error == gettext(
+            "Someone saved some of these residents while the file was being written. "
+            "Nothing was written: start the import again."
+        )
+    assert Individu.objects.count() == 1
+    assert Keluarga.objects.count() == 1
