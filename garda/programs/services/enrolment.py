@@ -235,10 +235,10 @@ def _check_one_quota(program: Program, quota: Quota, adding: int) -> None:
     region = Wilayah.objects.get(code=quota.wilayah_id)
     raise GardaError(
         ngettext(
-            "The quota of %(region)s for %(program)s is full: %(taken)s of %(quota)s places "
-            "are taken, and %(adding)s more was asked for.",
-            "The quota of %(region)s for %(program)s is full: %(taken)s of %(quota)s places "
-            "are taken, and %(adding)s more were asked for.",
+            "This would pass the quota of %(region)s for %(program)s: %(taken)s of %(quota)s "
+            "places are taken, and %(adding)s more was asked for.",
+            "This would pass the quota of %(region)s for %(program)s: %(taken)s of %(quota)s "
+            "places are taken, and %(adding)s more were asked for.",
             adding,
         )
         % {
