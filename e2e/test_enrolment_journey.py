@@ -115,5 +115,6 @@ def test_dinas_enrols_candidates_within_the_quota(page: Page, console_messages):
     expect(page.locator("main table.enrolments tbody tr")).to_have_count(2)
     for keluarga in families[:1]:
         expect(page.locator("main")).not_to_contain_text(keluarga.no_kk)
-    assert page.goto(f"/program/{program.pk}/kandidat/").status == 403
+    refused = page.goto(f"/program/{program.pk}/kandidat/")
+    assert refused is not None and refused.status == 403
     assert not csp_violations(console_messages)
