@@ -107,6 +107,11 @@ def test_a_proposal_from_the_psm_to_the_approved_export(page: Page, tmp_path, co
     assert proposal.status == ProposalStatus.APPROVED
     assert proposal.events.count() == 5
 
+    for path in ("/program/usulan/", proposal_url):
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360 + 1, f"{path} is {width}px wide on a 360px screen"
+
     page.goto("/program/usulan/ekspor/")
     page.fill("#id_month", f"{timezone.localdate():%Y-%m}")
     with page.expect_download() as download:

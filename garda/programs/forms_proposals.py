@@ -431,7 +431,7 @@ class DeliberationForm(forms.Form):
         self.initial.setdefault("held_on", timezone.localdate())
         for proposal in proposals:
             self.fields[f"decision_{proposal.pk}"] = forms.ChoiceField(
-                label=f"{proposal.subject_name} · {proposal.get_kind_display()}",
+                label=_("decision"),
                 choices=self.DECISIONS,
                 required=False,
             )

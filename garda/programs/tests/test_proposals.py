@@ -804,6 +804,7 @@ class TestPages:
         response = client_for(psm_of()).get(proposal.get_absolute_url())
         body = response.content.decode()
         assert proposal.nik not in body and proposal.nik_masked in body
+        assert "12 Maret 1988" in body  # the proposed birth date, as people read it
         assert len(response.context["events"]) == 2
         assert AuditEvent.objects.filter(action=Action.VIEW, object_id=str(proposal.pk)).exists()
 

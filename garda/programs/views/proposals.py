@@ -9,6 +9,7 @@ each step needs its own permission (PROPOSE, RECORD_DELIBERATION, VERIFY_PROPOSA
 MANAGE_PROGRAMS), and the services check it again for the proposal's desa.
 """
 
+import datetime
 import mimetypes
 import posixpath
 from collections.abc import Iterable
@@ -20,6 +21,7 @@ from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import slugify
@@ -30,9 +32,10 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView, V
 from garda.accounts.models import User
 from garda.accounts.roles import Perm
 from garda.audit.services import audit_view
+from garda.core.choices import Sex
 from garda.core.errors import Duplicate, GardaError
 from garda.core.views import PartialMixin, ScopedActionView, ScopedMixin, ServiceFormMixin
-from garda.registry.models import Individu, Keluarga
+from garda.registry.models import Individu, Keluarga, Relation
 from garda.reports import xlsx
 
 from ..forms_proposals import (
@@ -225,11 +228,18 @@ DETAIL_LABELS = {
 
 
 def _details_rows(proposal: Proposal) -> list[tuple[str, str]]:
-    return [
-        (str(DETAIL_LABELS.get(key, key)), str(value))
-        for key, value in (proposal.details or {}).items()
-        if value not in (None, "")
-    ]
+    """The proposed details as people read them: labels, dates and choices in words."""
+    choices = {"sex": dict(Sex.choices), "relation": dict(Relation.choices)}
+    rows = []
+    for key, value in (proposal.details or {}).items():
+        if value in (None, ""):
+            continue
+        if key == "birth_date":
+            text = date_format(datetime.date.fromisoformat(value), "j F Y")
+        else:
+            text = str(choices.get(key, {}).get(value, value))
+        rows.append((str(DETAIL_LABELS.get(key, key)), text))
+    return rows
 
 
 class ProposalFileView(ScopedMixin, View):
