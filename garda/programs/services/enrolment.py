@@ -195,6 +195,7 @@ def enrolment_enrol_many(
     _check_program(program)
     _lock(program)
     day = enrolled_on or timezone.localdate()
+    subjects = list({subject.pk: subject for subject in subjects}.values())  # each once
     is_household = program.target_unit == TargetUnit.HOUSEHOLD
     for subject in subjects:
         _check_enrols(actor, subject.wilayah_id)

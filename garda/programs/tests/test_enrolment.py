@@ -187,6 +187,14 @@ def test_bulk_enrol_is_all_or_nothing_against_the_quota(staf) -> None:
     assert [r.outcome for r in again] == ["unchanged", "unchanged"]
 
 
+def test_bulk_enrol_counts_a_repeated_candidate_once(staf) -> None:
+    program = make_program()
+    make_quota(program, LUMUT, 1)
+    keluarga = make_keluarga_with_members(code=LUMUT)
+    results = enrolment_enrol_many(actor=staf, program=program, subjects=[keluarga, keluarga])
+    assert [r.outcome for r in results] == ["enrolled"]
+
+
 def test_bulk_enrol_refuses_all_when_one_fails_the_rules(staf) -> None:
     program = make_program(max_desil=4)
     good = make_keluarga_with_members(code=LUMUT, desil=2)
