@@ -944,3 +944,18 @@ class TestPages:
             {"wilayah": BELINYU, "first_day": 24, "last_day": 16},
         )
         assert bad.status_code == 200 and bad.context["form"].errors
+
+
+def test_bad_input_in_urls_answers_without_a_server_error(bangka):
+    client = client_for(staff())
+    assert client.get(reverse("programs:proposal_approve") + "?proposal=abc").status_code == 200
+    assert client.get(reverse("programs:proposal_export"), {"month": "x"}).status_code == 400
+    assert client.get(LIST, {"month": "2026-13", "status": "x"}).status_code == 200
+    proposal = proposal_at(ProposalStatus.DELIBERATED)
+    response = client.post(
+        reverse("programs:proposal_verify", args=[proposal.pk]),
+        {"decision": "approve", "version": "x"},
+    )
+    assert response.status_code == 200 and response.context["form"].errors
+    missing = reverse("programs:proposal_file", args=[proposal.pk, "lain"])
+    assert client.get(missing).status_code == 404
