@@ -117,7 +117,7 @@ class Reconciliation:
     def chart(self) -> BarChart:
         return BarChart(
             title=_("Distributions in %(area)s by status (Rupiah)") % {"area": self.area},
-            series=[Series(s.value, str(s.label), COLORS[s]) for s in STATUSES],
+            series=[Series(s.value, str(s.label).capitalize(), COLORS[s]) for s in STATUSES],
             bars=[
                 Bar(
                     row.name,

@@ -26,6 +26,7 @@ from garda.accounts.roles import Perm
 from garda.audit.services import audit_view
 from garda.core.errors import GardaError
 from garda.core.pdf import render_pdf
+from garda.core.scoping import area_condition
 from garda.core.views import PartialMixin, ScopedMixin, ServiceFormMixin
 from garda.reports import xlsx
 from garda.wilayah.models import Level, Wilayah
@@ -88,7 +89,7 @@ class DistributionListView(ScopedMixin, PartialMixin, ListView):
             return Distribution.objects.none()
         rows = visible.filter(period=self.period)
         if data.get("wilayah"):
-            rows = rows.within(data["wilayah"].code)
+            rows = rows.filter(area_condition("wilayah_id", [data["wilayah"].code]))
         if data.get("status"):
             rows = rows.filter(status=data["status"])
         return distribution_rows(rows).order_by("wilayah_id", "enrolment__enrolled_on", "pk")
@@ -134,7 +135,8 @@ class DistributionBulkView(ScopedMixin, View):
                 messages.error(request, _("Tick at least one distribution of your area."))
             for name, errors in form.errors.items():
                 if name != "selected":
-                    messages.error(request, f"{form.fields[name].label}: {' '.join(errors)}")
+                    text = " ".join(str(error) for error in errors)
+                    messages.error(request, f"{form.fields[name].label}: {text}")
             return redirect(back)
         data = form.cleaned_data
         try:
@@ -464,11 +466,15 @@ def reconciliation_xlsx(result: Reconciliation) -> bytes:
         for cell in row.columns:
             numbers += [cell.count, cell.amount]
         period_rows.append(("", row.name, *numbers))
-    period_columns = [xlsx.Column("", width=4), xlsx.Column(_("Period"), width=28), *columns[2:]]
-    xlsx.add_sheet(workbook, title=_("Periods"), columns=period_columns, rows=period_rows)
+    period_columns = [
+        xlsx.Column("", width=4),
+        xlsx.Column(_("Period (tahap)"), width=28),
+        *columns[2:],
+    ]
+    xlsx.add_sheet(workbook, title=_("Periods (tahap)"), columns=period_columns, rows=period_rows)
     about = [
         (_("Programme"), result.program.name),
-        (_("Periods"), ", ".join(p.name for p in result.periods)),
+        (_("Periods (tahap)"), ", ".join(p.name for p in result.periods)),
         (_("Region"), f"{result.area} ({result.area.code})"),
         (_("Planned (Rp)"), rupiah(result.total.planned.amount)),
     ]
