@@ -18,6 +18,7 @@ afterwards (one update per table), as if the work had happened over the past wee
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -176,7 +177,7 @@ class CasePlan:
     services_given: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
 
-ORDER = [
+ORDER: list[str] = [
     Status.OPEN,
     Status.ASSESSED,
     Status.PLAN_ACTIVE,
@@ -653,7 +654,7 @@ def _backdate(case: Case, plan: CasePlan) -> None:
         hours = 0.0 if index == 0 else first_gap + (index - 1) * step
         event.at = reported + datetime.timedelta(hours=hours)
     CaseEvent.objects.bulk_update(events, ["at"])
-    by_referral = {}
+    by_referral: dict[Any, list[datetime.datetime]] = {}
     for event in events:
         if event.referral_id:
             by_referral.setdefault(event.referral_id, []).append(event.at)
@@ -672,13 +673,17 @@ def _backdate(case: Case, plan: CasePlan) -> None:
     if case.status == Status.CLOSED:
         fields["closed_at"] = last
     if case.follow_up_on is not None:
-        responses = [e.at for e in events if e.kind in ("assessed", "action_added", "service", "referred")]
+        responses = [
+            e.at for e in events if e.kind in ("assessed", "action_added", "service", "referred")
+        ]
         base = max(responses) if responses else last
         fields["follow_up_on"] = timezone.localdate(base) + target.follow_up
     if case.status == Status.OPEN and plan.reopen:
         fields["response_due"] = last + target.response
     Case.objects.filter(pk=case.pk).update(**fields)
-    Service.objects.filter(case=case).update(provided_on=timezone.localdate(reported + datetime.timedelta(days=1)))
+    Service.objects.filter(case=case).update(
+        provided_on=timezone.localdate(reported + datetime.timedelta(days=1))
+    )
     due = timezone.localdate(reported) + datetime.timedelta(days=7)
     if plan.late_action:
         due = timezone.localdate(now) - datetime.timedelta(days=3)

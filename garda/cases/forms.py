@@ -236,7 +236,9 @@ class ReferralForm(forms.Form):
     institution = forms.ModelChoiceField(
         label=_("institution"), queryset=Institution.objects.none(), required=False
     )
-    pilar = PilarChoiceField(label=_("social pillar"), queryset=Pilar.objects.none(), required=False)
+    pilar = PilarChoiceField(
+        label=_("social pillar"), queryset=Pilar.objects.none(), required=False
+    )
     reason = forms.CharField(
         label=_("reason for the referral"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -268,7 +270,9 @@ class ReferralAnswerForm(forms.Form):
         coerce=lambda v: v == "1",
         widget=forms.RadioSelect,
     )
-    note = forms.CharField(label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class NoteForm(forms.Form):
@@ -327,10 +331,10 @@ class DocumentForm(forms.Form):
 
 class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(
-        label=_("status"), choices=[("", _("all"))] + Status.choices, required=False
+        label=_("status"), choices=[("", _("all")), *Status.choices], required=False
     )
     urgency = forms.ChoiceField(
-        label=_("urgency"), choices=[("", _("all"))] + Urgency.choices, required=False
+        label=_("urgency"), choices=[("", _("all")), *Urgency.choices], required=False
     )
     ppks_type = forms.ModelChoiceField(
         label=_("PPKS category"), queryset=PpksType.objects.all(), required=False

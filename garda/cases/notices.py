@@ -23,12 +23,21 @@ def notify_overdue(*, now: datetime.datetime | None = None) -> int:
     for case in cases.iterator(chunk_size=500):
         with _office_language():
             if case.status == Status.OPEN and case.response_due < now:
-                text = _("Case %(number)s (%(title)s, %(desa)s) has had no response since %(when)s.")
+                text = _(
+                    "Case %(number)s (%(title)s, %(desa)s) has had no response since %(when)s."
+                )
                 when = formats.date_format(timezone.localtime(case.reported_at), "j F Y")
             else:
-                text = _("Case %(number)s (%(title)s, %(desa)s) is overdue for follow-up since %(when)s.")
+                text = _(
+                    "Case %(number)s (%(title)s, %(desa)s) is overdue for follow-up since %(when)s."
+                )
                 when = formats.date_format(case.follow_up_on or today, "j F Y")
-            text = text % {"number": case.number, "title": case.title, "desa": case.wilayah, "when": when}
+            text = text % {
+                "number": case.number,
+                "title": case.title,
+                "desa": case.wilayah,
+                "when": when,
+            }
         notice = notify(
             case.handler,
             kind=Kind.OVERDUE,

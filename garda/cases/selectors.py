@@ -172,8 +172,9 @@ def case_metrics(
         events.filter(kind=EventKind.CLOSED, at__gte=start, at__lt=end).values_list("case_id", "at")
     )
     all_opened = dict(
-        events.filter(kind=EventKind.OPENED, case_id__in=[c for c, _at in closed_events])
-        .values_list("case_id", "at")
+        events.filter(
+            kind=EventKind.OPENED, case_id__in=[c for c, _at in closed_events]
+        ).values_list("case_id", "at")
     )
     close_days = [
         (at - all_opened[c]).total_seconds() / 86400 for c, at in closed_events if c in all_opened

@@ -155,7 +155,9 @@ def _office_language() -> Any:
     return translation.override(settings.LANGUAGE_CODE)
 
 
-def _tell(user: User | None, actor: User, *, kind: str, text: str, case: Case, key: str = "") -> None:
+def _tell(
+    user: User | None, actor: User, *, kind: str, text: str, case: Case, key: str = ""
+) -> None:
     if user is None or user.pk == actor.pk:
         return
     notify(user, kind=kind, text=text, link=case.get_absolute_url(), key=key)
@@ -191,9 +193,9 @@ def closing_approvers(case: Case) -> list[User]:
 def _next_number(year: int) -> str:
     prefix = f"KS/{year}/"
     last = (
-        Case.objects.filter(number__startswith=prefix).order_by("-number").values_list(
-            "number", flat=True
-        )
+        Case.objects.filter(number__startswith=prefix)
+        .order_by("-number")
+        .values_list("number", flat=True)
     ).first()
     serial = int(last.rsplit("/", 1)[1]) + 1 if last else 1
     return f"{prefix}{serial:05d}"
@@ -230,9 +232,7 @@ def case_open(
     if subjects and visible.filter(pk__in=[s.pk for s in subjects]).count() != len(subjects):
         raise NotAllowed(_("You may only name residents of your own area."), field="subjects")
     if consent in ("not_possible", "refused") and not consent_note.strip():
-        raise GardaError(
-            _("Say why consent could not be recorded."), field="consent_note"
-        )
+        raise GardaError(_("Say why consent could not be recorded."), field="consent_note")
     if not narrative.strip():
         raise GardaError(_("Describe what happened."), field="narrative")
     _check_handler(handler, wilayah.code)
@@ -286,7 +286,9 @@ def case_update(
         data["title"] = " ".join(str(data["title"]).split())
     changed = audited_update(case, actor=actor, data=data, expected_version=expected_version)
     if changed:
-        labels = [str(Case._meta.get_field(name).verbose_name) for name in changed]
+        labels = [
+            str(getattr(Case._meta.get_field(name), "verbose_name", name)) for name in changed
+        ]
         _event(case, actor=actor, kind=EventKind.EDITED, note=", ".join(labels))
     return changed
 
@@ -372,7 +374,9 @@ def plan_action_add(
     before = case.status
     if case.status == Status.ASSESSED:
         _move(case, actor=actor, to=Status.PLAN_ACTIVE)
-    _event(case, actor=actor, kind=EventKind.ACTION_ADDED, from_status=before, note=action.description)
+    _event(
+        case, actor=actor, kind=EventKind.ACTION_ADDED, from_status=before, note=action.description
+    )
     _after_response(case, actor=actor)
     return action
 
@@ -461,7 +465,9 @@ def referral_send(
         raise GardaError(_("Say why the case is referred."), field="reason")
     if target == ReferralTarget.INSTITUTION:
         if institution is None or not institutions_for(case).filter(pk=institution.pk).exists():
-            raise GardaError(_("Choose an active institution of the district."), field="institution")
+            raise GardaError(
+                _("Choose an active institution of the district."), field="institution"
+            )
         pilar = None
     elif target == ReferralTarget.PILAR:
         visible = Pilar.objects.visible_to(actor, Perm.VIEW_PEOPLE).active()
@@ -537,7 +543,13 @@ def referral_answer(*, actor: User, referral: Referral, accepted: bool, note: st
         data={"status": to, "answered_at": timezone.now(), "response_note": note.strip()},
     )
     kind = EventKind.REFERRAL_ACCEPTED if accepted else EventKind.REFERRAL_REFUSED
-    _event(case, actor=actor, kind=kind, note=f"{referral.target_name}: {note}".strip(": "), referral=referral)
+    _event(
+        case,
+        actor=actor,
+        kind=kind,
+        note=f"{referral.target_name}: {note}".strip(": "),
+        referral=referral,
+    )
     with _office_language():
         text = (
             _("%(target)s accepted the referral of case %(number)s.")
@@ -589,14 +601,16 @@ def case_transfer(*, actor: User, case: Case, handler: User, note: str) -> Case:
     """Hand the case to another PSM, up to the coordinator or to Dinas. The history stays."""
     _check_handles(actor, case.wilayah_id)
     case = _locked(case)
-    _require(case, ACTIVE_STATUSES + (Status.RESOLVED,), _("hand it over"))
+    _require(case, (*ACTIVE_STATUSES, Status.RESOLVED), _("hand it over"))
     if handler.pk == case.handler_id:
         raise GardaError(_("This person already handles the case."), field="handler")
     _check_handler(handler, case.wilayah_id)
     if not note.strip():
         raise GardaError(_("Say why the case is handed over."), field="note")
     previous = case.handler
-    audited_update(case, actor=actor, data={"handler": handler, "handler_pilar": _pilar_of(handler)})
+    audited_update(
+        case, actor=actor, data={"handler": handler, "handler_pilar": _pilar_of(handler)}
+    )
     _event(
         case,
         actor=actor,
@@ -620,7 +634,9 @@ def case_resolve(*, actor: User, case: Case, note: str) -> Case:
     if case.status in (Status.OPEN, Status.ASSESSED):
         raise InvalidState(_("A case is resolved after a plan: plan and carry out actions first."))
     _require(case, (Status.PLAN_ACTIVE, Status.REFERRED), _("resolve it"))
-    pending = [r.target_name for r in case.referrals.select_related("institution", "pilar") if r.is_pending]
+    pending = [
+        r.target_name for r in case.referrals.select_related("institution", "pilar") if r.is_pending
+    ]
     if pending:
         raise InvalidState(
             _("Record the outcome of the open referral (%(targets)s) before resolving.")
@@ -639,7 +655,9 @@ def case_request_closing(*, actor: User, case: Case, note: str = "") -> Case:
     case = _locked(case)
     _require(case, (Status.RESOLVED,), _("ask to close it"))
     before = _move(case, actor=actor, to=Status.CLOSING)
-    _event(case, actor=actor, kind=EventKind.CLOSING_REQUESTED, from_status=before, note=note.strip())
+    _event(
+        case, actor=actor, kind=EventKind.CLOSING_REQUESTED, from_status=before, note=note.strip()
+    )
     with _office_language():
         text = _("%(actor)s asks you to approve closing case %(number)s (%(title)s).") % {
             "actor": actor,
@@ -658,13 +676,17 @@ def case_decide_closing(*, actor: User, case: Case, approve: bool, note: str = "
     case = _locked(case)
     _require(case, (Status.CLOSING,), _("decide on closing it"))
     if not approve and not note.strip():
-        raise GardaError(_("Say what is still missing before the case can be closed."), field="note")
+        raise GardaError(
+            _("Say what is still missing before the case can be closed."), field="note"
+        )
     if approve:
         before = _move(case, actor=actor, to=Status.CLOSED, extra={"closed_at": timezone.now()})
         _event(case, actor=actor, kind=EventKind.CLOSED, from_status=before, note=note.strip())
     else:
         before = _move(case, actor=actor, to=Status.RESOLVED)
-        _event(case, actor=actor, kind=EventKind.CLOSING_REFUSED, from_status=before, note=note.strip())
+        _event(
+            case, actor=actor, kind=EventKind.CLOSING_REFUSED, from_status=before, note=note.strip()
+        )
     with _office_language():
         text = (
             _("Case %(number)s is closed.")
@@ -756,6 +778,4 @@ def institution_update(
         _check_manages_institutions(actor, data["wilayah"].code)
     if "name" in data:
         data = {**data, "name": " ".join(str(data["name"]).split())}
-    return audited_update(
-        institution, actor=actor, data=data, expected_version=expected_version
-    )
+    return audited_update(institution, actor=actor, data=data, expected_version=expected_version)

@@ -417,9 +417,16 @@ class TestOpen:
         worker = psm(LUMUT)
         response = client_for(worker).post(
             reverse("cases:create"),
-            {"wilayah": BINTET, "source": "warga", "urgency": "tinggi", "title": "x",
-             "narrative": "x", "unidentified_description": "x", "consent": "given",
-             "handler": worker.pk},
+            {
+                "wilayah": BINTET,
+                "source": "warga",
+                "urgency": "tinggi",
+                "title": "x",
+                "narrative": "x",
+                "unidentified_description": "x",
+                "consent": "given",
+                "handler": worker.pk,
+            },
         )
         assert response.status_code == 200
         assert "wilayah" in response.context["form"].errors
@@ -471,11 +478,13 @@ class TestOpen:
         )
         other = open_case(actor=case.handler)
         client = client_for(case.handler)
-        assert client.get(reverse("cases:document", args=[other.pk, document.pk])).status_code == 404
+        assert (
+            client.get(reverse("cases:document", args=[other.pk, document.pk])).status_code == 404
+        )
         response = client.get(reverse("cases:document", args=[case.pk, document.pk]))
         assert response.status_code == 200
         assert response["Cache-Control"] == "private, no-store"
-        assert b"".join(response.streaming_content).startswith(b"%PDF")
+        assert response.getvalue().startswith(b"%PDF")
 
 
 # --- Two people editing one case ------------------------------------------------------------
@@ -527,8 +536,12 @@ def test_dinas_lists_and_adds_institutions():
     staff = client_for(dinas_staff())
     response = staff.post(
         reverse("cases:institution_create"),
-        {"name": "UPTD PPA Kabupaten Bangka", "kind": "uptd_ppa", "wilayah": "19.01.01",
-         "is_active": "on"},
+        {
+            "name": "UPTD PPA Kabupaten Bangka",
+            "kind": "uptd_ppa",
+            "wilayah": "19.01.01",
+            "is_active": "on",
+        },
     )
     assert response.status_code == 302
     page = staff.get(reverse("cases:institution_list"))

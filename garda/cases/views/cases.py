@@ -164,8 +164,9 @@ class CaseUpdateView(ScopedMixin, ServiceFormMixin, UpdateView):
                 for name in services.EDITABLE_FIELDS
                 if _differs(getattr(current, name), form.cleaned_data[name])
             ]
-            form.data = form.data.copy()
-            form.data["version"] = str(current.version)
+            data = self.request.POST.copy()
+            data["version"] = str(current.version)
+            form.data = data
             form.add_error(None, error.message)
             return self.form_invalid(form)
         messages.success(self.request, _("Changes saved.") if changed else _("Nothing changed."))

@@ -103,7 +103,12 @@ class ReferralLetterView(ScopedMixin, DetailView):
             .get_queryset()
             .filter(case_id=self.kwargs["pk"])
             .select_related(
-                "case__wilayah__parent", "case__ppks_type", "case__handler", "institution", "pilar", "sent_by"
+                "case__wilayah__parent",
+                "case__ppks_type",
+                "case__handler",
+                "institution",
+                "pilar",
+                "sent_by",
             )
         )
 

@@ -96,7 +96,9 @@ class PlanActionDoneView(CaseActionView):
         actions = PlanAction.objects.visible_to(self.actor, self.permission).select_related(
             "case__wilayah", "case__handler"
         )
-        self.action = get_object_or_404(actions, pk=self.kwargs["action_id"], case_id=self.kwargs["pk"])
+        self.action = get_object_or_404(
+            actions, pk=self.kwargs["action_id"], case_id=self.kwargs["pk"]
+        )
         self.intro = self.action.description
         return self.action.case
 

@@ -91,6 +91,7 @@ def test_opening_marks_read_and_follows_only_local_links():
     me = make_user(Role.PSM, LUMUT)
     local = notify(me, text="a", link="/kasus/")
     remote = notify(me, text="b", link="https://evil.example/")
+    assert local is not None and remote is not None
     client = client_for(me)
     response = client.post(reverse("notifications:open", args=[local.pk]))
     assert response["Location"] == "/kasus/"
