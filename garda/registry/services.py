@@ -19,6 +19,13 @@ from garda.audit.services import audit_record, audited_create, audited_update
 from garda.core.crypto import blind_index
 from garda.core.errors import Duplicate, GardaError, InvalidState, NotAllowed
 from garda.core.nik import check_nik, check_no_kk, normalise_digits
+from garda.programs.models import (
+    Distribution,
+    DistributionStatus,
+    Enrolment,
+    EnrolmentEvent,
+    EnrolmentStatus,
+)
 from garda.wilayah.models import Level, Wilayah
 
 from .models import (
@@ -169,7 +176,23 @@ def keluarga_move(
     DuplicateCandidate.objects.filter(
         Q(first__in=movers) | Q(second__in=movers), status=Candidate.OPEN
     ).update(wilayah=wilayah)
+    _carry_enrolments(
+        actor=actor,
+        enrolments=Enrolment.objects.filter(Q(keluarga=keluarga) | Q(individu__in=movers)),
+        wilayah=wilayah,
+        reason=reason,
+    )
     return move
+
+
+def _carry_enrolments(*, actor: User, enrolments: Any, wilayah: Wilayah, reason: str) -> None:
+    """Programme participation follows the family to its new desa (its quota, its PSM); the
+    distributions still to come are planned there, those that happened stay where they did."""
+    for enrolment in enrolments:
+        audited_update(enrolment, actor=actor, data={"wilayah": wilayah}, reason=reason)
+    Distribution.objects.filter(
+        enrolment__in=enrolments, status=DistributionStatus.SCHEDULED
+    ).update(wilayah=wilayah)
 
 
 # --- residents -------------------------------------------------------------------------------
@@ -356,6 +379,7 @@ def duplicate_merge(*, actor: User, candidate: DuplicateCandidate, keep: Individ
             data["resolved_on"] = timezone.localdate()  # the kept record already has it
         audited_update(status, actor=actor, data=data, reason=_("Merged duplicate"))
     Move.objects.filter(individu=other).update(individu=keep)
+    _merge_enrolments(actor=actor, other=other, keep=keep)
     audited_update(other, actor=actor, data={"merged_into": keep}, reason=_("Merged duplicate"))
     audit_record(
         actor=actor,
@@ -365,6 +389,31 @@ def duplicate_merge(*, actor: User, candidate: DuplicateCandidate, keep: Individ
         reason=_("Merged duplicate"),
     )
     return keep
+
+
+def _merge_enrolments(*, actor: User, other: Individu, keep: Individu) -> None:
+    """The merged record's programme participation passes to the kept one; where the kept one
+    is in that programme already, the merged record's participation ends, so one person never
+    receives a benefit twice."""
+    reason = _("Merged duplicate")
+    kept_programs = set(
+        Enrolment.objects.filter(individu=keep).values_list("program_id", flat=True)
+    )
+    for enrolment in Enrolment.objects.filter(individu=other):
+        if enrolment.program_id not in kept_programs:
+            data = {"individu": keep, "wilayah_id": keep.wilayah_id}
+            audited_update(enrolment, actor=actor, data=data, reason=reason)
+        elif enrolment.status != EnrolmentStatus.ENDED:
+            before = enrolment.status
+            data = {"status": EnrolmentStatus.ENDED, "ended_on": timezone.localdate()}
+            audited_update(enrolment, actor=actor, data=data, reason=reason)
+            EnrolmentEvent.objects.create(
+                enrolment=enrolment,
+                actor=actor,
+                from_status=before,
+                to_status=EnrolmentStatus.ENDED,
+                note=reason,
+            )
 
 
 def _decide(actor: User, candidate: DuplicateCandidate, status: str) -> None:
