@@ -29,17 +29,19 @@ WARN = "#b7791f"
 NEUTRAL = "#9aa5b1"
 BRAND = "#0b5d7a"
 
-WIDTH = 640
-LABEL_WIDTH = 150
-NOTE_WIDTH = 70
-GAP = 8
-FONT_SIZE = 12
+# Drawing units; the SVG scales to its container (CSS: width 100%), so these are proportions:
+# at 480 units across, a phone's 320 px draws the 13-unit text at about 9 px.
+WIDTH = 480
+LABEL_WIDTH = 120
+NOTE_WIDTH = 48
+GAP = 6
+FONT_SIZE = 13
 LEGEND_ROW = 20
 BAR_HEIGHT = 16
 GROUPED_BAR_HEIGHT = 8
 ROW_GAP = 8
 FONT = "DejaVu Sans, Arial, sans-serif"
-MAX_LABEL = 22  # characters of a bar's label drawn; the full label is in its <title>
+MAX_LABEL = 16  # characters of a bar's label drawn; the full label is in its <title>
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,7 @@ class BarChart:
         parts: list[str] = []
         x, y = 0, 0
         for item in self.series:
-            width = 18 + len(item.label) * 7 + 16
+            width = 18 + len(item.label) * 8 + 14
             if x and x + width > WIDTH:
                 x, y = 0, y + LEGEND_ROW
             parts.append(

@@ -139,11 +139,17 @@ def distribution_plan(*, actor: User, period: Period, within: str | None = None)
             action=Action.CREATE,
             object_type="programs.distribution",
             object_repr=str(period)[:200],
-            wilayah_code=within or program.wilayah_id or "",
+            wilayah_code=within or _planner_area(actor) or program.wilayah_id or "",
             changes={"period": [None, str(period.pk)], "created": [None, len(new_ids)]},
             reason=_("Distributions planned"),
         )
     return Planned(created=len(new_ids), existing=existing)
+
+
+def _planner_area(actor: User) -> str:
+    """The planner's one area (the audit trail's region), if they have exactly one."""
+    areas = actor.areas_for(Perm.MANAGE_PROGRAMS)
+    return areas[0] if len(areas) == 1 else ""
 
 
 # --- recording one ---------------------------------------------------------------------------
@@ -198,11 +204,12 @@ def check_record(
             field="status",
         )
     if status in NEEDS_REASON and not reason.strip():
-        raise GardaError(
-            _("Say why the distribution %(status)s.")
-            % {"status": _("failed") if status == S.FAILED else _("was returned")},
-            field="reason",
+        message = (
+            _("Say why the distribution failed.")
+            if status == S.FAILED
+            else _("Say why the distribution was returned.")
         )
+        raise GardaError(message, field="reason")
     if status == S.DELIVERED and distributed_on is None:
         raise GardaError(_("Give the date the aid was handed over."), field="distributed_on")
     if distributed_on is not None and distributed_on > timezone.localdate():

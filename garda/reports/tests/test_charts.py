@@ -8,6 +8,7 @@ from django.template import Context, Template
 
 from garda.reports.charts import (
     BAD,
+    GAP,
     LABEL_WIDTH,
     NOTE_WIDTH,
     OK,
@@ -72,7 +73,7 @@ def test_stacked_bars_in_proportion_with_legend_and_accessible_text():
     legend = [t.text for t in root.iter(f"{SVG}text") if t.text in ("Tersalurkan", "Gagal")]
     assert legend == ["Tersalurkan", "Gagal"]
     belinyu, sungailiat = bar_rects(root)
-    track = WIDTH - LABEL_WIDTH - NOTE_WIDTH - 16
+    track = WIDTH - LABEL_WIDTH - NOTE_WIDTH - 2 * GAP
     widths = [num(r, "width") for r in belinyu]
     assert widths == [track * 300 / 400, track * 100 / 400]
     # stacked: the second segment starts where the first ends
@@ -105,7 +106,7 @@ def test_labels_are_escaped_and_long_labels_shortened():
     assert "<script>" not in markup and "<b>" not in markup
     root = parse(chart)  # still well-formed XML
     drawn = [t.text for t in root.iter(f"{SVG}text")]
-    assert "Desa dengan nama yang…" in drawn
+    assert "Desa dengan nam…" in drawn
     bar = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "bar")
     assert text_of(child(bar, "title")).startswith("Desa dengan nama yang sangat panjang sekali")
 
