@@ -194,7 +194,7 @@ def test_heic_is_stored_as_jpeg_with_its_time(worker):
     photo, _ = services.photo_add(
         actor=user, activity=f.report(user), upload=f.heic_upload(), client_uuid=uuid.uuid4()
     )
-    assert photo.file.name.endswith(".jpg")
+    assert str(photo.file.name).endswith(".jpg")
     with photo.file.open("rb") as stored:
         assert stored.read(3) == b"\xff\xd8\xff"
     assert photo.taken_at is not None and photo.taken_at.day == 5
@@ -428,7 +428,7 @@ def test_a_meeting_with_attendees_and_tasks_is_recorded_once(worker):
         ("Data lansia", "Siti", datetime.date(2026, 3, 31)),
         ("Undang kades", "", None),
     ]
-    assert meeting.attendance_sheet.name.endswith(".jpg")
+    assert str(meeting.attendance_sheet.name).endswith(".jpg")
     again, created = services.meeting_record(
         actor=user, client_uuid=key, data=data, attendees=[pilar], tasks=tasks
     )
