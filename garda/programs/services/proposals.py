@@ -29,7 +29,6 @@ from garda.audit.models import Action
 from garda.audit.services import audit_record, audited_create, audited_delete, audited_update
 from garda.core.errors import Duplicate, GardaError, InvalidState, NotAllowed
 from garda.core.nik import check_nik, check_no_kk, mask_identifier, normalise_digits
-from garda.core.scoping import area_condition
 from garda.core.uploads import DOCUMENT, PHOTO, Accept, clean_upload
 from garda.registry.models import Individu, Keluarga, Relation
 from garda.registry.services import nik_hash
@@ -492,14 +491,6 @@ def window_delete(*, actor: User, window: SubmissionWindow) -> None:
         _("You may only set submission windows inside your own area."),
     )
     audited_delete(window, actor=actor)
-
-
-def windows_visible_to(user: User) -> QuerySet[SubmissionWindow]:
-    """Windows in the regions where `user` manages programmes (the one scoping condition)."""
-    areas = user.areas_for(Perm.MANAGE_PROGRAMS) if user.is_authenticated else []
-    if not areas:
-        return SubmissionWindow.objects.none()
-    return SubmissionWindow.objects.filter(area_condition("wilayah_id", areas))
 
 
 # --- the steps -------------------------------------------------------------------------------

@@ -561,7 +561,7 @@ class WindowMixin(ScopedMixin):
     permission = Perm.MANAGE_PROGRAMS
 
     def get_queryset(self) -> QuerySet[SubmissionWindow]:
-        return services.windows_visible_to(self.actor).select_related("wilayah")
+        return super().get_queryset().select_related("wilayah")
 
 
 class WindowListView(WindowMixin, ListView):
