@@ -274,6 +274,8 @@ def quota_set(
     _check_manages(actor, program)
     if wilayah.level not in (Level.KECAMATAN, Level.DESA):
         raise GardaError(_("A quota is set for a kecamatan or a desa."), field="wilayah")
+    if not actor.can_in(Perm.MANAGE_PROGRAMS, wilayah.code):
+        raise NotAllowed(_("You may only set quotas inside your own area."), field="wilayah")
     if program.wilayah_id and not is_within(wilayah.code, program.wilayah_id):
         raise GardaError(
             _("%(area)s lies outside the region that runs the programme.") % {"area": wilayah},

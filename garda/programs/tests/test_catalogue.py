@@ -281,6 +281,15 @@ def test_quota_for_a_desa_or_a_kecamatan(admin) -> None:
     psm = make_user(Role.PSM, LUMUT)
     with pytest.raises(NotAllowed):
         quota_set(actor=psm, program=program, wilayah=Wilayah.objects.get(code=LUMUT), quota=1)
+    # A national programme: quotas only inside the manager's own area.
+    with pytest.raises(NotAllowed):
+        quota_set(
+            actor=admin,
+            program=Program.objects.get(code="pkh"),
+            wilayah=Wilayah.objects.get(code=OTHER_DESA),
+            quota=1,
+        )
+    assert not Quota.objects.filter(wilayah=OTHER_DESA).exists()
 
 
 # --- pages: the scoping contract ---------------------------------------------------------------
