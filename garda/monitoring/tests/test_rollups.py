@@ -100,12 +100,8 @@ def september(bangka):
 
 
 def values(pilar, desa: str) -> dict[str, Decimal | None]:
-    return {
-        code: value
-        for code, value in Rollup.objects.filter(
-            pilar=pilar, wilayah_id=desa, month=MONTH
-        ).values_list("indicator__code", "value")
-    }
+    rows = Rollup.objects.filter(pilar=pilar, wilayah_id=desa, month=MONTH)
+    return dict(rows.values_list("indicator__code", "value"))
 
 
 EXPECTED_A_LUMUT = {

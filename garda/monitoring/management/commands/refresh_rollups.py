@@ -27,7 +27,8 @@ class Command(BaseCommand):
             return
         if options["month"]:
             try:
-                month = datetime.datetime.strptime(options["month"], "%Y-%m").date()
+                year, number = options["month"].split("-")
+                month = datetime.date(int(year), int(number), 1)
             except ValueError as error:
                 raise CommandError("--month must look like 2026-03.") from error
             done = [(month, rollups.rollup_refresh(month, options["wilayah"] or None))]
