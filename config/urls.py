@@ -14,6 +14,7 @@ urlpatterns = [
     path("kasus/", include("garda.cases.urls")),
     path("notifikasi/", include("garda.notifications.urls")),
     path("kegiatan/", include("garda.activities.urls")),
+    path("kinerja/", include("garda.monitoring.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # Technical admins log in through Garda's own login (throttled, audited, 2FA), not Django's.
     path(

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "garda.cases",
     "garda.notifications",
     "garda.activities",
+    "garda.monitoring",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +207,13 @@ GARDA_OFFICE_NAME = env("GARDA_OFFICE_NAME", "Dinas Sosial Kabupaten Bangka")
 GARDA_OFFICE_ADDRESS = env("GARDA_OFFICE_ADDRESS", "")
 GARDA_OFFICE_CITY = env("GARDA_OFFICE_CITY", "Sungailiat")
 GARDA_HOME_REGION = env("GARDA_HOME_REGION", "19.01")
+# The head of office who signs official reports (name, NIP, title on the signature block).
+GARDA_HEAD_NAME = env("GARDA_HEAD_NAME", "")
+GARDA_HEAD_NIP = env("GARDA_HEAD_NIP", "")
+GARDA_HEAD_TITLE = env("GARDA_HEAD_TITLE", "Kepala Dinas Sosial")
+# Map tiles for activity maps: a URL template such as https://tiles.example/{z}/{x}/{y}.png
+# served by the office's own tile server; empty means no map (pages show tables instead).
+GARDA_MAP_TILES = env("GARDA_MAP_TILES", "")
 
 LOGGING = {
     "version": 1,

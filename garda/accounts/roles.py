@@ -40,6 +40,7 @@ class Perm(StrEnum):
     MANAGE_INSTITUTIONS = "manage_institutions"  # the list of institutions cases are referred to
     REPORT_ACTIVITIES = "report_activities"  # field activity reports and meetings, offline sync
     VERIFY_ACTIVITIES = "verify_activities"  # verify or return activity reports
+    MANAGE_MONITORING = "manage_monitoring"  # indicators, targets, monitoring visits
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
@@ -62,6 +63,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.APPROVE_CASE_CLOSING,
             Perm.MANAGE_INSTITUTIONS,
             Perm.VERIFY_ACTIVITIES,
+            Perm.MANAGE_MONITORING,
         }
     ),
     Role.PIMPINAN: frozenset(
