@@ -227,3 +227,45 @@ def test_capture_page_first_load_is_small(page: Page):
     for url, size in sorted(sizes.items(), key=lambda item: -item[1]):
         print(f"  {size:>8.0f}  {url}")
     assert total < FIRST_LOAD_BUDGET
+
+
+def test_a_conflict_is_shown_and_the_user_chooses(page: Page, tmp_path):
+    """The report reached the server but its answer was lost; meanwhile the coordinator
+    returned it. Sending again shows both versions instead of overwriting; the PSM keeps the
+    server's version and her photo still arrives."""
+    from garda.activities import services
+    from garda.activities.tests import factories as f
+
+    psm_logged_in(page)
+    page.goto(CAPTURE)
+    lost: list[str] = []
+
+    def lose_the_answer(route):
+        if lost:
+            route.continue_()
+            return
+        route.fetch()  # the server writes the report...
+        lost.append(route.request.url)
+        route.abort("connectionreset")  # ...but the phone never hears back
+
+    page.route("**/kegiatan/sync/laporan/", lose_the_answer)
+    file_report(page, photo_file(tmp_path, 1), "Kunjungan rumah Ibu Aminah")
+    for _ in range(150):
+        if lost:
+            break
+        page.wait_for_timeout(100)
+    activity = Activity.objects.get()
+    services.activity_return(actor=f.coordinator(), activity=activity, reason="Foto buram")
+
+    page.locator("#send-now").click()
+    conflict = page.locator("#queue-list li[data-state=conflict]")
+    expect(conflict).to_have_count(1)
+    expect(conflict.locator("button")).to_have_count(2)
+    activity.refresh_from_db()
+    assert activity.status == "returned" and activity.return_reason == "Foto buram"
+
+    conflict.locator("button[data-action=keep-server]").click()
+    expect(page.locator("#queue-count")).to_have_text("0", timeout=30_000)
+    activity.refresh_from_db()
+    assert activity.status == "returned"  # nothing overwritten
+    assert Activity.objects.count() == 1 and activity.photos.count() == 1

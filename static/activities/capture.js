@@ -356,14 +356,17 @@
       item.dataset.uuid = report.uuid;
       item.dataset.state = report.state;
       item.textContent = describe(report.data);
+      const details = document.createElement("ul");
       if (report.state === "conflict") {
-        addLine(item, T.tConflict);
-        addLine(item, `${T.tServer}: ${describe(report.conflict.server)}`);
-        addLine(item, `${T.tMine}: ${describe(report.conflict.yours)}`);
+        addLine(details, T.tConflict);
+        addLine(details, `${T.tServer}: ${describe(report.conflict.server)}`);
+        addLine(details, `${T.tMine}: ${describe(report.conflict.yours)}`);
+        item.appendChild(details);
         item.appendChild(button(T.tKeepServer, "keep-server", report.uuid));
         item.appendChild(button(T.tKeepMine, "keep-mine", report.uuid));
       } else if (report.state === "refused") {
-        addLine(item, `${T.tRefused} ${report.message || ""}`);
+        addLine(details, `${T.tRefused} ${report.message || ""}`);
+        item.appendChild(details);
         item.appendChild(button(T.tRemove, "remove", report.uuid));
       }
       list.appendChild(item);
