@@ -23,9 +23,8 @@ from .models import (
     Status,
 )
 
-# Reading cases: VIEW_CASES once roles.py has it (PSM, coordinators, Dinas and the head of
-# office, not village operators); until then those who handle cases.
-READ_PERMISSION: str = getattr(Perm, "VIEW_CASES", Perm.HANDLE_CASES)
+# Reading cases: PSM, coordinators, Dinas and the head of office; not village operators.
+READ_PERMISSION = Perm.VIEW_CASES
 
 
 def case_list(*, fetched_by: User, filters: dict[str, Any], mine: bool = False) -> QuerySet[Case]:

@@ -76,7 +76,7 @@ def _check_approves(actor: User, case: Case) -> None:
 
 def _locked(case: Case) -> Case:
     """The stored case, locked for the rest of the transaction."""
-    return Case.objects.select_for_update().select_related("wilayah").get(pk=case.pk)
+    return Case.objects.select_for_update(of=("self",)).select_related("wilayah").get(pk=case.pk)
 
 
 def _require(case: Case, allowed: tuple[str, ...], doing: str) -> None:
@@ -520,9 +520,9 @@ def referral_send(
 
 def _locked_referral(referral: Referral) -> tuple[Case, Referral]:
     case = _locked(referral.case)
-    return case, Referral.objects.select_for_update().select_related("institution", "pilar").get(
-        pk=referral.pk
-    )
+    return case, Referral.objects.select_for_update(of=("self",)).select_related(
+        "institution", "pilar"
+    ).get(pk=referral.pk)
 
 
 @transaction.atomic

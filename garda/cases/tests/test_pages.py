@@ -116,6 +116,19 @@ class TestDetailForDinas(DinasContract):
     url_for = case_url("detail")
 
 
+class TestDetailForTheHeadOfOffice(DinasContract):
+    """The head of office reads cases (VIEW_CASES) but does not handle them."""
+
+    allowed = (Role.PIMPINAN, BANGKA)
+    url_for = case_url("detail")
+
+
+class TestTheHeadOfOfficeCannotAct(DinasContract):
+    allowed = (Role.STAF_DINAS, BANGKA)
+    wrong_role = (Role.PIMPINAN, BANGKA)
+    url_for = case_url("assess")
+
+
 class TestUpdatePage(PsmContract):
     url_for = case_url("update")
 
