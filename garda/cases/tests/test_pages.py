@@ -560,3 +560,22 @@ def test_dinas_lists_and_adds_institutions():
     page = staff.get(reverse("cases:institution_list"))
     assert "UPTD PPA Kabupaten Bangka" in page.content.decode()
     assert client_for(psm(LUMUT)).get(reverse("cases:institution_list")).status_code == 403
+
+
+def test_case_page_and_institution_list_query_counts_do_not_grow(django_assert_max_num_queries):
+    staff = dinas_staff()
+    client = client_for(staff)
+    case = case_in(Status.REFERRED, with_subject=True)
+    for _index in range(3):
+        services.service_record(
+            actor=case.handler, case=case, kind="visit", description="Kunjungan"
+        )
+        services.document_add(actor=case.handler, case=case, title="Surat", file=upload())
+        institution()
+    client.get(reverse("cases:institution_list"))
+    with django_assert_max_num_queries(25):
+        page = client.get(case.get_absolute_url())
+    assert len(page.context["services"]) == 3
+    with django_assert_max_num_queries(10):
+        page = client.get(reverse("cases:institution_list"))
+    assert len(page.context["object_list"]) == 4

@@ -110,3 +110,14 @@ def test_mark_all_read_and_the_template_tag():
     assert template.render(Context({"request": request})) == "[2]"
     client_for(me).post(reverse("notifications:read_all"))
     assert template.render(Context({"request": request})) == "[0]"
+
+
+def test_the_list_query_count_does_not_grow(django_assert_max_num_queries):
+    me = make_user(Role.PSM, LUMUT)
+    for index in range(10):
+        notify(me, text=f"Kasus {index}")
+    client = client_for(me)
+    client.get(reverse("notifications:list"))
+    with django_assert_max_num_queries(10):
+        page = client.get(reverse("notifications:list"))
+    assert len(page.context["object_list"]) == 10
