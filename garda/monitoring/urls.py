@@ -1,4 +1,10 @@
-from django.urls import URLPattern, URLResolver
+from .views import dashboards, psm, reports, targets, visits
 
 app_name = "monitoring"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = (
+    dashboards.urlpatterns
+    + psm.urlpatterns
+    + visits.urlpatterns
+    + targets.urlpatterns
+    + reports.urlpatterns
+)
