@@ -431,6 +431,12 @@ def test_candidates_page_lists_filters_and_enrols_the_ticked(
         k.pk for k in lumut
     }
     assert {row.pk for row in client.get(url).context["object_list"]} == {bintet.pk}
+    # The same form sent again (a double tap) enrols nobody twice, and says so.
+    again = client.post(url, {"subject": [str(k.pk) for k in lumut]}, follow=True)
+    notes = list(again.context["messages"])
+    assert [m.level_tag for m in notes] == ["info"] and "2" in str(notes[0])
+    assert Enrolment.objects.count() == 2
+    assert EnrolmentEvent.objects.count() == 2
 
 
 def test_candidates_page_shows_the_quota_refusal_and_keeps_the_ticks(staf) -> None:

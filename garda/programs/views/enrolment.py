@@ -122,15 +122,26 @@ class CandidateListView(ProgramPageMixin, PartialMixin, TemplateView):
             form.add_error(error.field if error.field in form.fields else None, error.message)
             return self.render_to_response(self.get_context_data(enrol_form=form, ticked=ids))
         enrolled = sum(1 for r in results if r.outcome != "unchanged")
-        messages.success(
-            request,
-            ngettext(
-                "%(count)s participant enrolled in %(program)s.",
-                "%(count)s participants enrolled in %(program)s.",
-                enrolled,
+        if enrolled:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s participant enrolled in %(program)s.",
+                    "%(count)s participants enrolled in %(program)s.",
+                    enrolled,
+                )
+                % {"count": enrolled, "program": self.program.name},
             )
-            % {"count": enrolled, "program": self.program.name},
-        )
+        if len(results) > enrolled:  # a form sent twice: those were enrolled the first time
+            messages.info(
+                request,
+                ngettext(
+                    "%(count)s was already a participant; nothing changed for them.",
+                    "%(count)s were already participants; nothing changed for them.",
+                    len(results) - enrolled,
+                )
+                % {"count": len(results) - enrolled},
+            )
         query = urlencode({k: v for k, v in request.GET.items() if k != "page"})
         return redirect(request.path + (f"?{query}" if query else ""))
 
