@@ -85,6 +85,8 @@ class DistributionListView(ScopedMixin, PartialMixin, ListView):
             return Distribution.objects.none()
         data = self.filter_form.cleaned_data if self.filter_form.is_bound else {}
         self.period = data.get("period") or self.latest_period(visible)
+        if self.period is not None and not self.filter_form.is_bound:
+            self.filter_form.initial["period"] = self.period.pk  # the select shows what is listed
         if self.period is None:
             return Distribution.objects.none()
         rows = visible.filter(period=self.period)
