@@ -79,6 +79,7 @@ def test_statuses_events_and_positions_are_consistent(demo):
     located = Activity.objects.exclude(latitude=None)
     assert located.count() > 0.7 * Activity.objects.count()
     for activity in located[:200]:
+        assert activity.latitude is not None and activity.longitude is not None
         assert Decimal("-2.3") < activity.latitude < Decimal("-1.4")
         assert Decimal("105.6") < activity.longitude < Decimal("106.4")
     assert Activity.households.through.objects.exists()

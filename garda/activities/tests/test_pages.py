@@ -368,3 +368,16 @@ def test_service_worker_and_manifest_are_served_for_the_activity_pages(bangka):
     assert manifest["start_url"] == reverse("activities:capture")
     assert manifest["scope"] == reverse("activities:list")
     assert {icon["sizes"] for icon in manifest["icons"]} == {"192x192", "512x512"}
+
+
+def test_review_and_meeting_lists_pin_their_queries(bangka, django_assert_max_num_queries):
+    for _ in range(4):
+        report_in(LUMUT, photo=True)
+        meeting_in(LUMUT, sheet=False)
+    client = client_for(make_user(*KOORD_BELINYU))
+    with django_assert_max_num_queries(12):
+        review = client.get(reverse("activities:review"))
+    assert len(review.context["object_list"]) == 4
+    with django_assert_max_num_queries(12):
+        meetings = client.get(reverse("activities:meeting_list"))
+    assert len(meetings.context["object_list"]) == 4
