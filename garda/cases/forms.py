@@ -116,19 +116,7 @@ class CaseCreateForm(forms.Form):
             self.fields["wilayah"].initial = villages[0].pk
 
     def clean_subject_niks(self) -> list[Individu]:
-        raw = self.cleaned_data.get("subject_niks") or ""
-        niks = [normalise_digits(line) for line in raw.replace(",", "\n").splitlines()]
-        niks = [n for n in niks if n]
-        visible = Individu.objects.visible_to(self.actor, Perm.VIEW_PEOPLE).current()
-        found = []
-        for nik in niks:
-            person = visible.filter(nik_hash=nik_hash(nik)).first()
-            if person is None:
-                raise forms.ValidationError(
-                    _("No resident of your area has the NIK %(nik)s.") % {"nik": nik}
-                )
-            found.append(person)
-        return found
+        return residents_by_nik(self.actor, self.cleaned_data.get("subject_niks") or "")
 
     def clean_subject_ids(self) -> list[Individu]:
         raw = [v for v in (self.cleaned_data.get("subject_ids") or "").split(",") if v.strip()]
@@ -146,6 +134,54 @@ class CaseCreateForm(forms.Form):
     def subjects(self) -> list[Individu]:
         people = {p.pk: p for p in self.cleaned_data.get("subject_ids") or []}
         people |= {p.pk: p for p in self.cleaned_data.get("subject_niks") or []}
+        return list(people.values())
+
+
+def residents_by_nik(actor: User, raw: str) -> list[Individu]:
+    """The residents of the actor's area with the NIKs in `raw` (one per line or comma)."""
+    niks = [normalise_digits(line) for line in raw.replace(",", "\n").splitlines()]
+    visible = Individu.objects.visible_to(actor, Perm.VIEW_PEOPLE).current()
+    found = []
+    for nik in (n for n in niks if n):
+        person = visible.filter(nik_hash=nik_hash(nik)).first()
+        if person is None:
+            raise forms.ValidationError(
+                _("No resident of your area has the NIK %(nik)s.") % {"nik": nik}
+            )
+        found.append(person)
+    return found
+
+
+class SubjectsForm(forms.Form):
+    """Who the case is about: keep or drop the people named, add people by NIK (an
+    unidentified person who has been identified, a family member)."""
+
+    keep = forms.ModelMultipleChoiceField(
+        label=_("people concerned"),
+        queryset=Individu.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    add_niks = forms.CharField(
+        label=_("add people by NIK"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_("One NIK per line, of residents in the registry."),
+    )
+
+    def __init__(self, *args: Any, actor: User, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        current = case.subjects.all()
+        self.fields["keep"].queryset = current  # type: ignore[attr-defined]
+        self.fields["keep"].initial = list(current)
+
+    def clean_add_niks(self) -> list[Individu]:
+        return residents_by_nik(self.actor, self.cleaned_data.get("add_niks") or "")
+
+    def subjects(self) -> list[Individu]:
+        people = {p.pk: p for p in self.cleaned_data.get("keep") or []}
+        people |= {p.pk: p for p in self.cleaned_data.get("add_niks") or []}
         return list(people.values())
 
 

@@ -296,9 +296,17 @@ def case_update(
 @transaction.atomic
 def case_set_subjects(*, actor: User, case: Case, subjects: list[Individu]) -> None:
     _check_handles(actor, case.wilayah_id)
+    case = _locked(case)
+    if case.status == Status.CLOSED:
+        raise InvalidState(_("The case is closed: reopen it to change it."))
     visible = Individu.objects.visible_to(actor, Perm.VIEW_PEOPLE)
     if visible.filter(pk__in=[s.pk for s in subjects]).count() != len(subjects):
         raise NotAllowed(_("You may only name residents of your own area."), field="subjects")
+    if not subjects and not case.unidentified_description:
+        raise GardaError(
+            _("Name the people concerned, or describe the person if they are not known."),
+            field="keep",
+        )
     case.subjects.set(subjects)
     _event(case, actor=actor, kind=EventKind.EDITED, note=", ".join(s.name for s in subjects))
 

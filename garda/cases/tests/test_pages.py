@@ -149,6 +149,17 @@ class TestUpdatePost(PostContract, PsmContract):
         }
 
 
+class TestSubjectsPage(PsmContract):
+    url_for = case_url("subjects")
+
+
+class TestSubjectsPost(PostContract, PsmContract):
+    path_for = case_url("subjects")
+
+    def payload(self, case: Case) -> dict[str, Any]:
+        return {"add_niks": register_individu(code=case.wilayah_id).nik}
+
+
 class TestAssessPage(PsmContract):
     url_for = case_url("assess")
 
@@ -579,3 +590,19 @@ def test_case_page_and_institution_list_query_counts_do_not_grow(django_assert_m
     with django_assert_max_num_queries(10):
         page = client.get(reverse("cases:institution_list"))
     assert len(page.context["object_list"]) == 4
+
+
+def test_an_unidentified_person_is_named_once_identified():
+    case = open_case(unidentified_description="Laki-laki sekitar 40 tahun di pasar")
+    found = register_individu(code=LUMUT)
+    outsider = register_individu(code=BINTET)
+    client = client_for(case.handler)
+    url = reverse("cases:subjects", args=[case.pk])
+    refused = client.post(url, {"add_niks": outsider.nik})
+    assert refused.status_code == 200
+    assert refused.context["form"].errors["add_niks"]
+    assert client.post(url, {"add_niks": found.nik}).status_code == 302
+    assert list(case.subjects.all()) == [found]
+    assert client.post(url, {"keep": [], "add_niks": ""}).status_code == 302
+    assert list(case.subjects.all()) == []
+    assert case.events.filter(kind="edited").count() == 2

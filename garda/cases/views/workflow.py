@@ -27,6 +27,7 @@ from ..forms import (
     NoteForm,
     PlanActionForm,
     ServiceForm,
+    SubjectsForm,
     TransferForm,
 )
 from ..models import Case, PlanAction
@@ -66,6 +67,22 @@ class CaseActionView(ScopedMixin, ServiceFormMixin, FormView):
     def done(self, message: str) -> HttpResponse:
         messages.success(self.request, message)
         return redirect(self.case)
+
+
+class SubjectsView(CaseActionView):
+    form_class = SubjectsForm
+    title = gettext_lazy("People concerned")
+    intro = gettext_lazy(
+        "Keep the people named, or add residents by NIK, for example when an unidentified "
+        "person has been identified."
+    )
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "actor": self.actor, "case": self.case}
+
+    def perform(self, form: SubjectsForm) -> HttpResponse:
+        services.case_set_subjects(actor=self.actor, case=self.case, subjects=form.subjects())
+        return self.done(_("The people concerned are saved."))
 
 
 class AssessView(CaseActionView):
@@ -198,6 +215,7 @@ class ReopenView(CaseActionView):
 
 
 urlpatterns = [
+    path("<uuid:pk>/orang/", SubjectsView.as_view(), name="subjects"),
     path("<uuid:pk>/asesmen/", AssessView.as_view(), name="assess"),
     path("<uuid:pk>/rencana/", PlanActionAddView.as_view(), name="action_add"),
     path(
