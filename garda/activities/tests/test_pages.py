@@ -381,3 +381,74 @@ def test_review_and_meeting_lists_pin_their_queries(bangka, django_assert_max_nu
     with django_assert_max_num_queries(12):
         meetings = client.get(reverse("activities:meeting_list"))
     assert len(meetings.context["object_list"]) == 4
+
+
+class TestUpdate(ScopedViewContract):
+    allowed = PSM_LUMUT
+    wrong_role = (Role.OPERATOR_DESA, LUMUT)
+    own_area = LUMUT
+    other_area = BINTET
+
+    @pytest.fixture
+    def allowed_user(self, bangka):
+        _pilar, self.author = f.psm(LUMUT)
+        return self.author
+
+    def make_object(self, code: str) -> Activity:
+        author = getattr(self, "author", None) if code == self.own_area else None
+        if author is None:
+            _pilar, author = f.psm(code)
+        return f.report(author, code=code)
+
+    def url_for(self, obj: Activity) -> str:
+        return reverse("activities:update", args=[obj.pk])
+
+
+def _edit_fields(activity: Activity, **changes: Any) -> dict[str, Any]:
+    fields = {
+        **{k: v for k, v in f.json_data().items() if v not in (None, [])},
+        "client_uuid": str(activity.client_uuid),
+        "version": str(activity.version),
+        "action": "submit",
+    }
+    return {**fields, **changes}
+
+
+def test_a_returned_report_is_corrected_with_a_photo_and_resubmitted(bangka):
+    _pilar, user = f.psm(LUMUT)
+    activity = f.report(user, submit=True)
+    services.activity_return(actor=f.coordinator(), activity=activity, reason="Tambah foto")
+    activity.refresh_from_db()
+    client = client_for(user)
+    page = client.get(activity.get_absolute_url()).content.decode()
+    assert reverse("activities:update", args=[activity.pk]) in page
+    response = client.post(
+        reverse("activities:update", args=[activity.pk]),
+        {**_edit_fields(activity, description="Dengan foto rumah."), "photos": f.jpeg_upload()},
+    )
+    assert response.status_code == 302
+    activity.refresh_from_db()
+    assert activity.description == "Dengan foto rumah."
+    assert activity.status == Status.SUBMITTED and activity.photos.count() == 1
+
+
+def test_an_edit_from_an_old_page_is_refused_and_nothing_changes(bangka):
+    _pilar, user = f.psm(LUMUT)
+    activity = f.report(user)
+    stale = _edit_fields(activity, description="Versi lama", action="save")
+    client = client_for(user)
+    client.post(
+        reverse("activities:update", args=[activity.pk]),
+        _edit_fields(activity, description="Versi baru", action="save"),
+    )
+    response = client.post(reverse("activities:update", args=[activity.pk]), stale)
+    assert response.status_code == 200 and response.context["form"].non_field_errors()
+    activity.refresh_from_db()
+    assert activity.description == "Versi baru"
+
+
+def test_a_colleague_cannot_edit_my_report(bangka):
+    _pilar, user = f.psm(LUMUT)
+    activity = f.report(user)
+    colleague = client_for(make_user(Role.PSM, LUMUT))
+    assert colleague.get(reverse("activities:update", args=[activity.pk])).status_code == 403

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, ListView, View
 
@@ -172,6 +173,87 @@ class ActivityDetailView(ScopedMixin, DetailView):
         }
 
 
+class ActivityUpdateView(ScopedMixin, ServiceFormMixin, FormView):
+    """The author corrects a draft or a returned report and may add photos. The version the
+    page was opened at travels with the form: a report changed meanwhile is not overwritten."""
+
+    model = Activity
+    permission = Perm.REPORT_ACTIVITIES
+    form_class = ActivityForm
+    template_name = "activities/activity_form.html"
+
+    def get_activity(self) -> Activity:
+        activity = get_object_or_404(
+            self.get_queryset().select_related("jenis", "wilayah", "program"),
+            pk=self.kwargs["pk"],
+        )
+        if activity.reported_by_id != self.actor.pk:
+            raise PermissionDenied(_("Only the social worker who wrote this report may change it."))
+        return activity
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.activity = self.get_activity()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.activity = self.get_activity()
+        return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "actor": self.actor}
+
+    def get_initial(self) -> dict[str, Any]:
+        activity = self.activity
+        return {
+            "client_uuid": activity.client_uuid,
+            "jenis": activity.jenis.code,
+            "occurred_at": timezone.localtime(activity.occurred_at).replace(second=0),
+            "wilayah": activity.wilayah_id,
+            "description": activity.description,
+            "participants": activity.participants,
+            "program": activity.program_id,
+            "latitude": activity.latitude,
+            "longitude": activity.longitude,
+            "accuracy_m": activity.accuracy_m,
+            "households": list(activity.households.all()),
+            "individuals": list(activity.individuals.all()),
+        }
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {
+            **super().get_context_data(**kwargs),
+            "activity": self.activity,
+            "version": self.activity.version,
+        }
+
+    def perform(self, form: ActivityForm) -> HttpResponse:
+        try:
+            version = int(self.request.POST.get("version", ""))
+        except ValueError:
+            version = 0
+        photos = self.request.FILES.getlist("photos")
+        with transaction.atomic():
+            services.activity_update(
+                actor=self.actor,
+                activity=self.activity,
+                data=form.cleaned_data,
+                expected_version=version,
+            )
+            for upload in photos:
+                services.photo_add(
+                    actor=self.actor,
+                    activity=self.activity,
+                    upload=upload,
+                    client_uuid=uuid.uuid5(
+                        self.activity.client_uuid, f"edit-{upload.name}-{upload.size}-{version}"
+                    ),
+                )
+            if self.request.POST.get("action") == "submit":
+                services.activity_submit(actor=self.actor, activity=self.activity)
+        messages.success(self.request, _("Changes saved."))
+        return redirect(self.activity)
+
+
 class ActivitySubmitView(ScopedActionView):
     model = Activity
     permission = Perm.REPORT_ACTIVITIES
@@ -249,6 +331,7 @@ urlpatterns = [
     path("catat/", CaptureView.as_view(), name="capture"),
     path("verifikasi/", ReviewQueueView.as_view(), name="review"),
     path("<uuid:pk>/", ActivityDetailView.as_view(), name="detail"),
+    path("<uuid:pk>/ubah/", ActivityUpdateView.as_view(), name="update"),
     path("<uuid:pk>/kirim/", ActivitySubmitView.as_view(), name="submit"),
     path("<uuid:pk>/verifikasi/", ActivityVerifyView.as_view(), name="verify"),
     path("<uuid:pk>/kembalikan/", ActivityReturnView.as_view(), name="return"),
