@@ -539,6 +539,23 @@ class TestUpload:
         assert response.status_code == 302
         assert Distribution.objects.get(enrolment__keluarga=a).status == S.FAILED
 
+    def test_a_file_too_large_is_refused_before_reading(self, households, monkeypatch):
+        from ..views import distributions as views
+
+        monkeypatch.setattr(views, "MAX_UPLOAD_MB", 0)
+        a = households["lumut"][0]
+        content = csv_file((head_nik(a), "", "Tahap 1 2026", "gagal", "", "", "x"))
+        response = client_for(psm()).post(
+            UPLOAD,
+            {
+                "program": households["program"].pk,
+                "file": SimpleUploadedFile("penyaluran.csv", content, "text/csv"),
+            },
+        )
+        assert response.status_code == 200
+        assert response.context["form"].errors["file"]
+        assert Distribution.objects.get(enrolment__keluarga=a).status == S.SCHEDULED
+
     def test_the_template_download(self, households):
         response = client_for(psm()).get(reverse("programs:distribution_upload_template"))
         assert response.status_code == 200

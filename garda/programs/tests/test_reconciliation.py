@@ -250,6 +250,14 @@ class TestOnScreen:
         assert response.context["result"] is None
         assert response.context["form"].errors["period"]
 
+    def test_without_a_region_the_users_own_area(self, data):
+        response = client_for(make_user(Role.KOORDINATOR, BELINYU)).get(PAGE)
+        assert response.status_code == 200
+        result = response.context["result"]
+        assert result.area.code == BELINYU
+        assert result.program == data["program"]  # the only programme with periods
+        assert [r.code for r in result.rows] == [LUMUT, BINTET]
+
     def test_a_psm_may_not_see_it(self, data):
         response = client_for(make_user(Role.PSM, LUMUT)).get(PAGE)
         assert response.status_code == 403

@@ -49,6 +49,7 @@ from ..reconciliation import (
 from ..services import distributions as services
 
 UPLOAD_TEMPLATE_FILENAME = "template-penyaluran.xlsx"
+MAX_UPLOAD_MB = 20  # a file of outcomes: 20,000 rows of seven columns is well under this
 
 
 def distribution_rows(queryset: QuerySet[Distribution]) -> QuerySet[Distribution]:
@@ -304,6 +305,13 @@ class DistributionUploadView(ScopedMixin, FormView):
 
     def form_valid(self, form: UploadForm) -> HttpResponse:
         upload = form.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
+            form.add_error(
+                "file",
+                _("The file is larger than %(mb)s MB. Split it into smaller files.")
+                % {"mb": MAX_UPLOAD_MB},
+            )
+            return self.form_invalid(form)
         try:
             result = services.distribution_upload(
                 actor=self.actor, program=form.cleaned_data["program"], content=upload.read()
