@@ -34,6 +34,7 @@ from .models import (
     Urgency,
 )
 from .services import EDITABLE_FIELDS, handler_candidates, institutions_for
+from .targets import sla_for
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -418,3 +419,28 @@ class InstitutionForm(forms.ModelForm):
 
     def service_data(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class TargetsForm(forms.Form):
+    """The follow-up target of every urgency: two numbers each."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for urgency, label in Urgency.choices:
+            target = sla_for(urgency)
+            self.fields[f"hours_{urgency}"] = forms.IntegerField(
+                label=_("%(urgency)s: first response within (hours)") % {"urgency": label},
+                min_value=1,
+                max_value=24 * 90,
+                initial=target.response_hours,
+            )
+            self.fields[f"days_{urgency}"] = forms.IntegerField(
+                label=_("%(urgency)s: follow up at least every (days)") % {"urgency": label},
+                min_value=1,
+                max_value=365,
+                initial=target.follow_up_days,
+            )
+
+    def values(self) -> dict[str, tuple[int, int]]:
+        data = self.cleaned_data
+        return {u: (data[f"hours_{u}"], data[f"days_{u}"]) for u in Urgency.values}

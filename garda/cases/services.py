@@ -41,7 +41,9 @@ from .models import (
     ReferralStatus,
     ReferralTarget,
     Service,
+    SlaTarget,
     Status,
+    Urgency,
 )
 from .targets import sla_for
 
@@ -787,3 +789,31 @@ def institution_update(
     if "name" in data:
         data = {**data, "name": " ".join(str(data["name"]).split())}
     return audited_update(institution, actor=actor, data=data, expected_version=expected_version)
+
+
+# --- Follow-up targets ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def sla_targets_set(*, actor: User, values: dict[str, tuple[int, int]]) -> list[str]:
+    """Set the follow-up targets, {urgency: (response hours, follow-up days)}: office-wide
+    settings, for Dinas (who manage institutions at district level). Returns changed urgencies."""
+    district_wide = any(code.count(".") <= 1 for code in actor.areas_for(Perm.MANAGE_INSTITUTIONS))
+    if not district_wide:
+        raise NotAllowed(_("Only Dinas Sosial may change the follow-up targets."))
+    changed = []
+    for urgency, (hours, days) in values.items():
+        if urgency not in Urgency.values or hours < 1 or days < 1:
+            raise GardaError(_("Targets are whole numbers of at least 1."))
+        current = sla_for(urgency)
+        if (current.response_hours, current.follow_up_days) == (hours, days):
+            continue
+        row = SlaTarget.objects.filter(urgency=urgency).first()
+        if row is None:
+            audited_create(
+                SlaTarget, actor=actor, urgency=urgency, response_hours=hours, follow_up_days=days
+            )
+        else:
+            audited_update(row, actor=actor, data={"response_hours": hours, "follow_up_days": days})
+        changed.append(urgency)
+    return changed

@@ -606,3 +606,26 @@ def test_an_unidentified_person_is_named_once_identified():
     assert client.post(url, {"keep": [], "add_niks": ""}).status_code == 302
     assert list(case.subjects.all()) == []
     assert case.events.filter(kind="edited").count() == 2
+
+
+def test_dinas_changes_the_follow_up_targets_and_new_cases_use_them():
+    url = reverse("cases:targets")
+    assert client_for(coordinator(LUMUT)).get(url).status_code == 403
+    assert Client().get(url).status_code == 302
+    staff = client_for(dinas_staff())
+    form = staff.get(url).context["form"]
+    data = {name: field.initial for name, field in form.fields.items()}
+    bad = staff.post(url, {**data, "hours_darurat": 0})
+    assert bad.status_code == 200
+    assert bad.context["form"].errors["hours_darurat"]
+    assert staff.post(url, {**data, "hours_darurat": 6}).status_code == 302
+    case = open_case(urgency="darurat")
+    assert case.response_due - case.reported_at == datetime.timedelta(hours=6)
+    assert AuditEvent.objects.filter(object_type="cases.slatarget").exists()
+
+
+def test_a_kecamatan_level_role_cannot_set_targets_through_the_service():
+    from garda.core.errors import NotAllowed
+
+    with pytest.raises(NotAllowed):
+        services.sla_targets_set(actor=coordinator(LUMUT), values={"darurat": (6, 2)})

@@ -9,13 +9,13 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.views.generic import CreateView, ListView, UpdateView
+from django.views.generic import CreateView, FormView, ListView, UpdateView
 
 from garda.accounts.roles import Perm
 from garda.core.views import ScopedMixin, ServiceFormMixin
 
 from .. import services
-from ..forms import InstitutionForm
+from ..forms import InstitutionForm, TargetsForm
 from ..models import Institution, ReferralStatus
 from ..targets import all_targets
 
@@ -81,7 +81,22 @@ class InstitutionUpdateView(ScopedMixin, ServiceFormMixin, UpdateView):
         return redirect(reverse("cases:institution_list"))
 
 
+class TargetsView(ScopedMixin, ServiceFormMixin, FormView):
+    """The follow-up targets per urgency, office-wide settings that Dinas changes."""
+
+    model = Institution
+    permission = Perm.MANAGE_INSTITUTIONS
+    form_class = TargetsForm
+    template_name = "cases/targets_form.html"
+
+    def perform(self, form: TargetsForm) -> HttpResponse:
+        changed = services.sla_targets_set(actor=self.actor, values=form.values())
+        messages.success(self.request, _("Targets saved.") if changed else _("Nothing changed."))
+        return redirect(reverse("cases:institution_list"))
+
+
 urlpatterns = [
+    path("target/", TargetsView.as_view(), name="targets"),
     path("lembaga/", InstitutionListView.as_view(), name="institution_list"),
     path("lembaga/baru/", InstitutionCreateView.as_view(), name="institution_create"),
     path("lembaga/<uuid:pk>/", InstitutionUpdateView.as_view(), name="institution_update"),
