@@ -60,15 +60,15 @@ class LineChart:
             y = TOP + plot_h * (1 - fraction)
             grid.append(
                 format_html(
-                    '<line x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}" stroke="{}" stroke-width="0.5"/>'
-                    '<text x="{}" y="{:.1f}" font-size="{}" text-anchor="end">{}</text>',
+                    '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="0.5"/>'
+                    '<text x="{}" y="{}" font-size="{}" text-anchor="end">{}</text>',
                     LEFT,
-                    y,
+                    f"{y:.1f}",
                     WIDTH - RIGHT,
-                    y,
+                    f"{y:.1f}",
                     NEUTRAL,
                     LEFT - 4,
-                    y + 4,
+                    f"{y + 4:.1f}",
                     FONT_SIZE - 2,
                     f"{top * fraction:.0f}",
                 )
@@ -81,8 +81,8 @@ class LineChart:
             if index % every == 0 or index == len(self.points) - 1:
                 labels.append(
                     format_html(
-                        '<text x="{:.1f}" y="{}" font-size="{}" text-anchor="middle">{}</text>',
-                        x,
+                        '<text x="{}" y="{}" font-size="{}" text-anchor="middle">{}</text>',
+                        f"{x:.1f}",
                         HEIGHT - 6,
                         FONT_SIZE - 2,
                         point.label,
@@ -94,9 +94,9 @@ class LineChart:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _p in coords)
         dots = [
             format_html(
-                '<circle cx="{:.1f}" cy="{:.1f}" r="3.5" fill="{}"><title>{}</title></circle>',
-                x,
-                y,
+                '<circle cx="{}" cy="{}" r="3.5" fill="{}"><title>{}</title></circle>',
+                f"{x:.1f}",
+                f"{y:.1f}",
                 BRAND,
                 self._text(point),
             )
@@ -166,15 +166,15 @@ class ScatterMap:
             y = 10 + (north - spot.latitude) / span * size
             dots.append(
                 format_html(
-                    '<circle cx="{:.1f}" cy="{:.1f}" r="4" fill="{}" fill-opacity="0.7">'
-                    "<title>{} {} ({:.5f}, {:.5f})</title></circle>",
-                    x,
-                    y,
+                    '<circle cx="{}" cy="{}" r="4" fill="{}" fill-opacity="0.7">'
+                    "<title>{} {} ({}, {})</title></circle>",
+                    f"{x:.1f}",
+                    f"{y:.1f}",
                     BRAND,
                     spot.group,
                     spot.label,
-                    spot.latitude,
-                    spot.longitude,
+                    f"{spot.latitude:.5f}",
+                    f"{spot.longitude:.5f}",
                 )
             )
         height = int(10 + (north - south) / span * size + 20)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models import Avg, Count, F, Q, Sum, Value
 from django.db.models.functions import Left
 from django.utils import formats, timezone
 
@@ -207,7 +207,7 @@ def dashboard(*, area: Wilayah, month: datetime.date, with_people: bool) -> Dash
                         pilar=score.pilar,
                     )
                 )
-    totals = _sums_by(rollups, Left("wilayah_id", 0))
+    totals = _sums_by(rollups, Value(""))
     whole = scores.filter(month=month).aggregate(avg=Avg("score"), n=Count("score"))
     total = AreaRow(
         code=area.code,

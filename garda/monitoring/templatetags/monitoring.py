@@ -17,7 +17,9 @@ def figure(value: Decimal | int | None, indicator: Any) -> str:
         return "—"
     unit = getattr(indicator, "unit", "count")
     if unit == "count":
-        return formats.number_format(Decimal(value).normalize(), 0, use_l10n=True, force_grouping=True)
+        return formats.number_format(
+            Decimal(value).normalize(), 0, use_l10n=True, force_grouping=True
+        )
     text = formats.number_format(value, 1, use_l10n=True)
     if unit == "percent":
         return f"{text} %"
