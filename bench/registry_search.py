@@ -16,8 +16,9 @@ names composed from the demo's Bangka name lists (Malay, Chinese-Indonesian, Jav
 NIKs and No KKs, each one encrypted for real with Fernet (one ciphertext per value) and indexed
 by its blind index; 3 % of the residents carry a PPKS status. Rows are written with COPY into
 the real tables; the secondary indexes of the residents table (among them the trigram GIN
-index of migration 0003) are dropped for the COPY and rebuilt from their own definitions, then
-ANALYZE.
+index of migration 0003 and the name key's btree of migration 0007) are dropped for the COPY
+and rebuilt from their own definitions, then ANALYZE. The table of distinct name keys
+(migration 0007) fills itself through its trigger during the COPY.
 
 Measured after a warm-up, as a Dinas staff user (district scope) and as a PSM (one desa of
 Sungailiat, ~23,000 residents): one page of results the way the list page asks for it
@@ -575,6 +576,7 @@ def main() -> None:
         explain(psm, in_desa[0].name)
         explain(staff, "Siti")
     results = []
+    load_before = os.getloadavg()
     for what, who, user, queries, baseline in cases:
         search = page_of(user)
         hits = sum(1 for q in queries[:50] if search(q))
@@ -602,6 +604,13 @@ def main() -> None:
         f"{size}.\n"
     )
     print("Load: " + "; ".join(f"{name} {seconds:.1f} s" for name, seconds in clock.phases) + ".\n")
+    print(
+        "Load average (1, 5, 15 min) when the measurements began: "
+        + ", ".join(f"{x:.1f}" for x in load_before)
+        + "; at the end: "
+        + ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        + ".\n"
+    )
     print(
         "| query | user | queries | found (of the first 50) "
         "| `individu_search` page p50 | p95 | raw SQL p50 | p95 |"
