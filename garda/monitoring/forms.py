@@ -64,7 +64,7 @@ class VisitForm(forms.Form):
         self.initial.setdefault("visited_on", timezone.localdate())
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if not data.get("wilayah") and not data.get("pilar"):
             self.add_error("wilayah", _("Choose the kecamatan visited, or a social worker."))
         if data.get("wilayah") and data.get("pilar"):

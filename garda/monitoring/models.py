@@ -8,6 +8,7 @@ activities, cases and programmes with grouped queries.
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -229,7 +230,7 @@ class Rating(models.IntegerChoices):
 
 
 # The five dimensions of the rubric, with the guidance shown next to each score in the form.
-DIMENSIONS: list[tuple[str, str, str]] = [
+DIMENSIONS: list[tuple[str, Any, Any]] = [
     (
         "productivity",
         _("Productivity"),

@@ -3,6 +3,7 @@ the same figures as the dashboard (read from the rollups), as a PDF with the let
 charts and the head of office's signature block, and as an XLSX workbook."""
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +30,7 @@ class MonitoringReport:
     with_people: bool
     best: list[selectors.Ranked]
     support: list[selectors.Ranked]
-    visits: list[MonitoringVisit]
+    visits: Sequence[MonitoringVisit]
 
     @property
     def label(self) -> str:

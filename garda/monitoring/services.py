@@ -166,7 +166,7 @@ def visit_record(
         findings=findings.strip(),
         recommendations=recommendations.strip(),
         recorded_by=actor,
-        **_clean_scores(scores),
+        **_clean_scores(scores),  # type: ignore[arg-type]
     )
     for action in actions or []:
         follow_up_add(actor=actor, visit=visit, **action)

@@ -5,7 +5,6 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -256,19 +255,6 @@ def visit_form(**overrides: Any) -> dict[str, Any]:
 
 
 # --- What each role sees ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def scored(bangka):
-    """Two PSMs of Belinyu with rollups of September: A reported twice, B nothing."""
-    a, user_a = f.psm(LUMUT)
-    b, user_b = f.psm("19.01.02.2008")
-    f.report(user_a, LUMUT, occurred=at(3), submitted=at(3))
-    f.report(user_a, LUMUT, occurred=at(4), submitted=at(4))
-    f.target("kegiatan_lapangan", 4)
-    f.target("kunjungan_rumah", 2)
-    rollups.rollup_refresh(MONTH)
-    return {"a": a, "b": b, "user_a": user_a, "user_b": user_b}
 
 
 def test_district_dashboard_drills_to_kecamatan_with_scores(scored):

@@ -31,7 +31,7 @@ def psms_visible_to(user: Any) -> QuerySet[Pilar]:
 
 class PsmPageView(AreaMixin, DetailView):
     permission = VIEW_PEOPLE
-    model = Pilar
+    model = Pilar  # type: ignore[assignment]
     template_name = "monitoring/psm.html"
     context_object_name = "pilar"
 

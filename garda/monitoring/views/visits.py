@@ -117,7 +117,7 @@ class FollowUpAddView(ScopedMixin, DetailView):
         if not form.is_valid():
             for errors in form.errors.values():
                 for error in errors:
-                    messages.error(request, error)
+                    messages.error(request, str(error))
             return redirect(visit)
         try:
             services.follow_up_add(actor=self.actor, visit=visit, **form.cleaned_data)
