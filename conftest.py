@@ -13,6 +13,7 @@ REFERENCE_DATA = (
     ("garda.registry.migrations.0002_ppks_types", "add_types"),
     ("garda.programs.migrations.0002_national_programmes", "add_programmes"),
     ("garda.activities.migrations.0002_activity_types", "add_types"),
+    ("garda.monitoring.migrations.0002_indicators", "add_indicators"),
 )
 
 

@@ -6,6 +6,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from garda.accounts.demo import DEMO_PASSWORD, build_demo_accounts
+from garda.activities.demo import build_demo_activities
+from garda.cases.demo import build_demo_cases
 from garda.pilar.demo import build_demo_pillars
 from garda.programs.demo import build_demo_programs
 from garda.registry.demo import build_demo_residents
@@ -24,6 +26,8 @@ class Command(BaseCommand):
             pillars = build_demo_pillars()
             build_demo_residents()
             programs = build_demo_programs()
+            cases = build_demo_cases()
+            activities = build_demo_activities()
         self.stdout.write(self.style.SUCCESS(_("Demo data ready.")))
         self.stdout.write(
             _("Social pillar members: %(members)s (%(created)s new).")
@@ -38,6 +42,18 @@ class Command(BaseCommand):
                 "enrolments": programs.enrolments,
                 "created": programs.created,
                 "distributions": programs.distributions,
+            }
+        )
+        self.stdout.write(
+            _("Social cases: %(cases)s (%(created)s new).")
+            % {"cases": cases.cases, "created": cases.created}
+        )
+        self.stdout.write(
+            _("Activity reports: %(reports)s (%(created)s new); meetings: %(meetings)s.")
+            % {
+                "reports": activities.reports,
+                "created": activities.created,
+                "meetings": activities.meetings,
             }
         )
         self.stdout.write(_("Every demo login uses the password: %s") % DEMO_PASSWORD)
