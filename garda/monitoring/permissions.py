@@ -2,12 +2,11 @@
 
 Dashboards and counts: VIEW_AGGREGATES (Dinas, the head of office, coordinators, viewers).
 A social worker's own page and the per-PSM tables: VIEW_PEOPLE (names are people's data).
-Indicators, targets and monitoring visits: MANAGE_MONITORING, which falls back to MANAGE_PILAR
-while the role table does not define it yet.
+Indicators, targets and monitoring visits: MANAGE_MONITORING (Dinas administrators and staff).
 """
 
 from garda.accounts.roles import Perm
 
 VIEW = Perm.VIEW_AGGREGATES
 VIEW_PEOPLE = Perm.VIEW_PEOPLE
-MANAGE: str = str(getattr(Perm, "MANAGE_MONITORING", Perm.MANAGE_PILAR))
+MANAGE = Perm.MANAGE_MONITORING
