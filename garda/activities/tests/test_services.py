@@ -335,13 +335,13 @@ def test_a_broken_image_in_chunks_is_refused_and_nothing_is_stored(worker):
 
 def test_sync_twice_is_one_report_and_then_unchanged(worker):
     _pilar, user = worker
-    key = uuid.uuid4()
+    key, data = uuid.uuid4(), f.data()
     first = services.activity_sync(
-        actor=user, client_uuid=key, base_version=None, data=f.data(), submit=True
+        actor=user, client_uuid=key, base_version=None, data=data, submit=True
     )
     assert first.outcome == "created" and first.activity.status == Status.SUBMITTED
     second = services.activity_sync(
-        actor=user, client_uuid=key, base_version=None, data=f.data(), submit=True
+        actor=user, client_uuid=key, base_version=None, data=data, submit=True
     )
     assert second.outcome == "unchanged"
     assert Activity.objects.count() == 1
