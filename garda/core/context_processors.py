@@ -19,6 +19,8 @@ class NavItem:
 NAV = [
     (_("Home"), "core:home", None),
     (_("Regions"), "wilayah:list", Perm.VIEW_REGIONS),
+    (_("New report"), "activities:capture", Perm.REPORT_ACTIVITIES),
+    (_("Activities"), "activities:list", Perm.VIEW_PEOPLE),
     (_("Residents"), "registry:search", Perm.VIEW_PEOPLE),
     (_("Cases"), "cases:list", Perm.VIEW_CASES),
     (_("Programmes"), "programs:program_list", Perm.VIEW_REGIONS),
