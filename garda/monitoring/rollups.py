@@ -227,8 +227,12 @@ def _medians(samples: dict[Cell, list[float]]) -> dict:
 
 def first_response(indicator: Indicator, month: datetime.date, wilayah: str | None) -> dict:
     start, end = month_bounds(month)
+    opened_in_month = CaseEvent.objects.filter(
+        kind=EventKind.OPENED, at__gte=start, at__lt=end
+    ).values("case_id")
     rows = (
         _scoped(Case.objects.all(), "wilayah_id", wilayah)
+        .filter(pk__in=opened_in_month)
         .annotate(worker=_case_worker())
         .filter(worker__isnull=False)
         .annotate(
