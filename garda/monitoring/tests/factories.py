@@ -140,11 +140,16 @@ def indicator(code: str) -> Indicator:
 
 
 def target(
-    code: str, value: Any, *, month: int = MONTH.month, wilayah: str | None = None
+    code: str,
+    value: Any,
+    *,
+    month: int = MONTH.month,
+    wilayah: str | None = None,
+    year: int = MONTH.year,
 ) -> Target:
     return Target.objects.create(
         indicator=indicator(code),
-        year=MONTH.year,
+        year=year,
         month=month,
         wilayah_id=wilayah,
         value=Decimal(str(value)),
