@@ -78,13 +78,15 @@ class LineChart:
         every = max(1, len(self.points) // 6)
         for index, point in enumerate(self.points):
             x = LEFT + index * step
-            if index % every == 0 or index == len(self.points) - 1:
+            last = index == len(self.points) - 1
+            if (index % every == 0 and len(self.points) - 1 - index >= every) or last:
                 labels.append(
                     format_html(
-                        '<text x="{}" y="{}" font-size="{}" text-anchor="middle">{}</text>',
+                        '<text x="{}" y="{}" font-size="{}" text-anchor="{}">{}</text>',
                         f"{x:.1f}",
                         HEIGHT - 6,
                         FONT_SIZE - 2,
+                        "end" if last else "middle",
                         point.label,
                     )
                 )
