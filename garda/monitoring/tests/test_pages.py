@@ -405,3 +405,31 @@ def test_setting_a_target_rescores_the_month(scored):
     )
     # Lumut's own target 2 (before the general 4): A reached 100 % on both -> 100
     assert Score.objects.get(pilar=scored["a"]).score == Decimal("100.0")
+
+
+def test_dinas_changes_an_indicator_weight_and_the_audit_keeps_it(scored):
+    from garda.audit.models import AuditEvent
+
+    client = client_for(make_user(Role.STAF_DINAS, BANGKA))
+    indicator = f.indicator("kunjungan_rumah")
+    response = client.post(
+        reverse("monitoring:indicator_update", args=[indicator.pk]),
+        {
+            "name": indicator.name,
+            "description": "",
+            "weight": "0",
+            "direction": "higher",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    indicator.refresh_from_db()
+    assert indicator.weight == 0
+    assert AuditEvent.objects.filter(object_type="monitoring.indicator").exists()
+    bad = client.post(
+        reverse("monitoring:indicator_update", args=[indicator.pk]),
+        {"name": "", "weight": "-1", "direction": "sideways"},
+    )
+    assert bad.status_code == 200
+    indicator.refresh_from_db()
+    assert (indicator.name, indicator.weight) != ("", -1)
