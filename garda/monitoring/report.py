@@ -19,7 +19,6 @@ from garda.wilayah.models import Wilayah
 from . import selectors
 from .charts import LineChart, Point
 from .models import FollowUpStatus, MonitoringVisit, Unit
-from .rollups import next_month
 
 
 @dataclass
@@ -34,23 +33,27 @@ class MonitoringReport:
 
     @property
     def label(self) -> str:
-        return selectors.month_label(self.month)
+        return self.board.label
 
     @property
     def filename(self) -> str:
-        return f"laporan-monitoring-kinerja-psm-{self.area.code}-{self.month:%Y-%m}"
+        period = str(self.board.year) if self.board.year else f"{self.month:%Y-%m}"
+        return f"laporan-monitoring-kinerja-psm-{self.area.code}-{period}"
 
 
-def build(*, area: Wilayah, month: datetime.date, with_people: bool) -> MonitoringReport:
-    board = selectors.dashboard(area=area, month=month, with_people=with_people)
+def build(
+    *, area: Wilayah, month: datetime.date, with_people: bool, year: int | None = None
+) -> MonitoringReport:
+    board = selectors.dashboard(area=area, month=month, with_people=with_people, year=year)
+    start, end = selectors.period_bounds(board.month, year)
     ranked = (
-        selectors.recognition(area=area, start=board.month, end=next_month(board.month))
+        selectors.recognition(area=area, start=start, end=end)
         if with_people
         else {"best": [], "support": []}
     )
     visits = list(
         MonitoringVisit.objects.within(area.code)
-        .filter(visited_on__gte=board.month, visited_on__lt=next_month(board.month))
+        .filter(visited_on__gte=start, visited_on__lt=end)
         .select_related("wilayah", "pilar")
         .annotate(open_actions=Count("actions", filter=Q(actions__status=FollowUpStatus.OPEN)))
         .order_by("visited_on")

@@ -20,7 +20,7 @@ from garda.pilar.models import PSM, Pilar
 from garda.wilayah.models import Level, Wilayah
 
 from .models import Indicator, MonitoringVisit, Rollup, Score, Source
-from .rollups import Targets, achievement, first_of_month, next_month
+from .rollups import Targets, achievement, first_of_month, next_month, previous_month
 
 CODE_LENGTH = {Level.PROVINSI: 2, Level.KABUPATEN: 5, Level.KECAMATAN: 8, Level.DESA: 13}
 SUPPORT_BELOW = Decimal(60)  # a score under this: the PSM needs support
@@ -106,13 +106,14 @@ class Dashboard:
     total: AreaRow
     histogram: list[tuple[str, int]]
     trend: list[tuple[datetime.date, Decimal | None]]
+    year: int | None = None
     villages: int = 0
     without_psm: list[Wilayah] = field(default_factory=list)
     without_activity: list[Wilayah] = field(default_factory=list)
 
     @property
     def label(self) -> str:
-        return month_label(self.month)
+        return str(self.year) if self.year else month_label(self.month)
 
     def value_rows(self) -> list[tuple[Indicator, list[Decimal | None], Decimal | None]]:
         """Per indicator: the value in each row and in the whole area (for tables)."""
@@ -156,13 +157,26 @@ def activity_indicator(indicators: list[Indicator]) -> Indicator | None:
     return None
 
 
-def dashboard(*, area: Wilayah, month: datetime.date, with_people: bool) -> Dashboard:
-    """The figures of an area for a month, by child region (or by PSM inside a desa, when the
-    reader may see people), with the trend of the last 12 months and the coverage."""
+def period_bounds(month: datetime.date, year: int | None) -> tuple[datetime.date, datetime.date]:
+    """[start, end) of the period: the month, or the year up to the current month."""
+    if year is None:
+        return first_of_month(month), next_month(first_of_month(month))
+    current = next_month(first_of_month(timezone.localdate()))
+    return datetime.date(year, 1, 1), min(datetime.date(year + 1, 1, 1), current)
+
+
+def dashboard(
+    *, area: Wilayah, month: datetime.date, with_people: bool, year: int | None = None
+) -> Dashboard:
+    """The figures of an area for a month (or a year: counts added up, shares and medians over
+    all its months, scores averaged), by child region (or by PSM inside a desa, when the reader
+    may see people), with the trend of the last 12 months and the coverage of the month."""
     month = first_of_month(month)
+    start, end = period_bounds(month, year)
+    period = f"tahun={year}" if year else f"bulan={month:%Y-%m}"
     indicators = active_indicators()
-    rollups = Rollup.objects.within(area.code).filter(month=month)
-    scores = Score.objects.within(area.code)
+    rollups = Rollup.objects.within(area.code).filter(month__gte=start, month__lt=end)
+    scores = Score.objects.within(area.code).filter(month__gte=start, month__lt=end)
     rows: list[AreaRow] = []
     child_level: int | None
     if area.level < Level.DESA:
@@ -171,10 +185,11 @@ def dashboard(*, area: Wilayah, month: datetime.date, with_people: bool) -> Dash
         sums = _sums_by(rollups, Left("wilayah_id", length))
         by_child = {
             code: (avg, n)
-            for code, avg, n in scores.filter(month=month)
-            .annotate(child=Left("wilayah_id", length))
+            for code, avg, n in scores.annotate(child=Left("wilayah_id", length))
             .values_list("child")
-            .annotate(avg=Avg("score"), n=Count("score"))
+            .annotate(
+                avg=Avg("score"), n=Count("pilar", distinct=True, filter=Q(score__isnull=False))
+            )
             .values_list("child", "avg", "n")
         }
         for child in Wilayah.objects.filter(parent=area, is_active=True).order_by("code"):
@@ -186,29 +201,35 @@ def dashboard(*, area: Wilayah, month: datetime.date, with_people: bool) -> Dash
                     score=_round(avg),
                     scored=n,
                     values={i.pk: area_value(i, sums.get((child.code, i.pk))) for i in indicators},
-                    link=f"?wilayah={child.code}&bulan={month:%Y-%m}",
+                    link=f"?wilayah={child.code}&{period}",
                 )
             )
     else:
         child_level = None
         if with_people:
             sums = _sums_by(rollups, F("pilar_id"))
-            for score in scores.filter(month=month).select_related("pilar").order_by("pilar__name"):
+            averages = dict(
+                scores.values_list("pilar_id")
+                .annotate(avg=Avg("score"))
+                .values_list("pilar_id", "avg")
+            )
+            for pilar in Pilar.objects.filter(pk__in=list(averages)).order_by("name"):
                 rows.append(
                     AreaRow(
-                        code=str(score.pilar_id),
-                        name=score.pilar.name,
-                        score=score.score,
-                        scored=1 if score.score is not None else 0,
+                        code=str(pilar.pk),
+                        name=pilar.name,
+                        score=_round(averages[pilar.pk]),
+                        scored=1 if averages[pilar.pk] is not None else 0,
                         values={
-                            i.pk: area_value(i, sums.get((score.pilar_id, i.pk)))
-                            for i in indicators
+                            i.pk: area_value(i, sums.get((pilar.pk, i.pk))) for i in indicators
                         },
-                        pilar=score.pilar,
+                        pilar=pilar,
                     )
                 )
     totals = _sums_by(rollups, Value(""))
-    whole = scores.filter(month=month).aggregate(avg=Avg("score"), n=Count("score"))
+    whole = scores.aggregate(
+        avg=Avg("score"), n=Count("pilar", distinct=True, filter=Q(score__isnull=False))
+    )
     total = AreaRow(
         code=area.code,
         name=area.name,
@@ -216,8 +237,8 @@ def dashboard(*, area: Wilayah, month: datetime.date, with_people: bool) -> Dash
         scored=whole["n"],
         values={i.pk: area_value(i, totals.get(("", i.pk))) for i in indicators},
     )
-    histogram = score_histogram(area=area, start=month, end=next_month(month))
-    trend = score_trend(area=area, month=month)
+    histogram = score_histogram(area=area, start=start, end=end)
+    trend = score_trend(area=area, month=month if year is None else previous_month(end))
     coverage = _coverage(area, month, indicators)
     return Dashboard(
         area=area,
@@ -228,6 +249,7 @@ def dashboard(*, area: Wilayah, month: datetime.date, with_people: bool) -> Dash
         total=total,
         histogram=histogram,
         trend=trend,
+        year=year,
         **coverage,
     )
 

@@ -433,3 +433,23 @@ def test_dinas_changes_an_indicator_weight_and_the_audit_keeps_it(scored):
     assert bad.status_code == 200
     indicator.refresh_from_db()
     assert (indicator.name, indicator.weight) != ("", -1)
+
+
+def test_a_year_adds_up_the_months(scored):
+    later = datetime.date(2026, 10, 1)
+    f.report(scored["user_a"], LUMUT, occurred=at(2, month=later), submitted=at(2, month=later))
+    rollups.rollup_refresh(later)
+    client = client_for(make_user(Role.STAF_DINAS, BANGKA))
+    response = client.get(reverse("monitoring:dashboard"), {"tahun": "2026"})
+    board = response.context["board"]
+    reports = f.indicator("kegiatan_lapangan").pk
+    assert board.total.values[reports] == 3  # 2 in September + 1 in October
+    # The targets are September's only: October has no score; the year's mean is September's.
+    expected = Score.objects.filter(month__year=2026).exclude(score=None)
+    mean = sum(s.score for s in expected) / len(expected)
+    assert mean == Decimal("37.5")
+    assert board.total.score == Decimal(mean).quantize(Decimal("0.1"))
+    assert board.label == "2026"
+    xlsx = client.get(reverse("monitoring:report_xlsx"), {"wilayah": BELINYU, "tahun": "2026"})
+    assert xlsx.status_code == 200
+    assert "2026.xlsx" in xlsx["Content-Disposition"]

@@ -41,6 +41,13 @@ class AreaMixin(ScopedMixin):
     def get_month(self) -> datetime.date:
         return parse_month(self.request.GET.get("bulan"))
 
+    def get_year(self) -> int | None:
+        """?tahun=YYYY asks for a whole year instead of a month."""
+        text = self.request.GET.get("tahun", "").strip()
+        if text.isdigit() and 2000 <= int(text) <= timezone.localdate().year:
+            return int(text)
+        return None
+
     def ancestors(self, area: Wilayah) -> list[Wilayah]:
         chain: list[Wilayah] = []
         parent = area.parent

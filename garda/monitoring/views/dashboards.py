@@ -46,14 +46,17 @@ class DashboardView(AreaMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         area = self.get_area()
         month = self.get_month()
+        year = self.get_year()
         with_people = self.actor.can_in(VIEW_PEOPLE, area.code)
-        board = selectors.dashboard(area=area, month=month, with_people=with_people)
+        board = selectors.dashboard(area=area, month=month, with_people=with_people, year=year)
         return {
             **super().get_context_data(**kwargs),
             **self.period_context(board.month),
             "area": area,
             "ancestors": self.ancestors(area),
             "board": board,
+            "year": year,
+            "period_param": f"tahun={year}" if year else f"bulan={board.month:%Y-%m}",
             "with_people": with_people,
             "is_desa": area.level == Level.DESA,
             "can_manage": self.actor.can_in(MANAGE, area.code),

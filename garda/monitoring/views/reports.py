@@ -24,6 +24,7 @@ class ReportView(AreaMixin, View):
         built = report.build(
             area=area,
             month=self.get_month(),
+            year=self.get_year(),
             with_people=self.actor.can_in(VIEW_PEOPLE, area.code),
         )
         if self.kind == "xlsx":
