@@ -27,6 +27,8 @@ NAV = [
     (_("Proposals"), "programs:proposal_list", Perm.VIEW_PEOPLE),
     (_("Objections"), "programs:objection_list", Perm.VIEW_PEOPLE),
     (_("Reconciliation"), "programs:reconciliation", Perm.VIEW_AGGREGATES),
+    (_("PSM performance"), "monitoring:dashboard", Perm.VIEW_AGGREGATES),
+    (_("My performance"), "monitoring:mine", Perm.REPORT_ACTIVITIES),
     (_("Social workers"), "pilar:list", Perm.VIEW_PEOPLE),
     (_("Coverage"), "pilar:coverage", Perm.VIEW_AGGREGATES),
     (_("Users"), "accounts:user_list", Perm.MANAGE_USERS),

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from garda.accounts.demo import DEMO_PASSWORD, build_demo_accounts
 from garda.activities.demo import build_demo_activities
 from garda.cases.demo import build_demo_cases
+from garda.monitoring.demo import build_demo_monitoring
 from garda.pilar.demo import build_demo_pillars
 from garda.programs.demo import build_demo_programs
 from garda.registry.demo import build_demo_residents
@@ -28,6 +29,7 @@ class Command(BaseCommand):
             programs = build_demo_programs()
             cases = build_demo_cases()
             activities = build_demo_activities()
+            monitoring = build_demo_monitoring()
         self.stdout.write(self.style.SUCCESS(_("Demo data ready.")))
         self.stdout.write(
             _("Social pillar members: %(members)s (%(created)s new).")
@@ -55,6 +57,10 @@ class Command(BaseCommand):
                 "created": activities.created,
                 "meetings": activities.meetings,
             }
+        )
+        self.stdout.write(
+            _("Performance figures: %(rows)s monthly indicator values.")
+            % {"rows": monitoring.rollup_rows}
         )
         self.stdout.write(_("Every demo login uses the password: %s") % DEMO_PASSWORD)
         width = max(len(login.username) for login in logins)
