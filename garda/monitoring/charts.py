@@ -4,6 +4,7 @@ attributes (no inline style, strict CSP), a <title>/<desc> for screen readers, a
 every point; the same markup works in a page and in a WeasyPrint PDF."""
 
 import hashlib
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -193,4 +194,109 @@ class ScatterMap:
             title=self.title,
             grey=NEUTRAL,
             dots=mark_safe("".join(dots)),  # noqa: S308 - made by format_html
+        )
+
+
+TILE = 256
+
+
+def _world(latitude: float, longitude: float, zoom: int) -> tuple[float, float]:
+    """Web Mercator pixel coordinates of a point at `zoom` (the tiles' own projection)."""
+    scale = TILE * 2**zoom
+    lat = math.radians(max(min(latitude, 85.0511), -85.0511))
+    x = (longitude + 180) / 360 * scale
+    y = (1 - math.log(math.tan(lat) + 1 / math.cos(lat)) / math.pi) / 2 * scale
+    return x, y
+
+
+@dataclass(frozen=True)
+class TileMap:
+    """The points over map tiles, still without script: the tiles are SVG <image> elements
+    placed by attribute (`tiles` is a URL template with {z}, {x} and {y}, e.g. of the
+    office's own tile server; the site's Content-Security-Policy must allow its host)."""
+
+    title: str
+    spots: Sequence[Spot]
+    tiles: str
+    attribution: str = ""
+    width: int = WIDTH
+    height: int = 360
+    max_zoom: int = 16
+
+    def __html__(self) -> SafeString:
+        return self.svg()
+
+    def __str__(self) -> str:
+        return self.svg()
+
+    def zoom(self) -> int:
+        for zoom in range(self.max_zoom, 0, -1):
+            xs, ys = zip(*(_world(s.latitude, s.longitude, zoom) for s in self.spots), strict=True)
+            if max(xs) - min(xs) <= self.width - 40 and max(ys) - min(ys) <= self.height - 40:
+                return zoom
+        return 1
+
+    def svg(self) -> SafeString:
+        ident = _ident("map", self.title, str(len(self.spots)))
+        if not self.spots:
+            return mark_safe("")
+        zoom = self.zoom()
+        points = [(_world(s.latitude, s.longitude, zoom), s) for s in self.spots]
+        xs = [p[0][0] for p in points]
+        ys = [p[0][1] for p in points]
+        left = (min(xs) + max(xs)) / 2 - self.width / 2
+        top = (min(ys) + max(ys)) / 2 - self.height / 2
+        tiles = []
+        for tx in range(int(left // TILE), int((left + self.width) // TILE) + 1):
+            for ty in range(int(top // TILE), int((top + self.height) // TILE) + 1):
+                if not 0 <= ty < 2**zoom:
+                    continue
+                url = self.tiles.format(z=zoom, x=tx % 2**zoom, y=ty)
+                tiles.append(
+                    format_html(
+                        '<image href="{}" x="{}" y="{}" width="{}" height="{}"/>',
+                        url,
+                        f"{tx * TILE - left:.1f}",
+                        f"{ty * TILE - top:.1f}",
+                        TILE,
+                        TILE,
+                    )
+                )
+        dots = [
+            format_html(
+                '<circle cx="{}" cy="{}" r="5" fill="{}" stroke="#fff" stroke-width="1.5">'
+                "<title>{} {} ({}, {})</title></circle>",
+                f"{x - left:.1f}",
+                f"{y - top:.1f}",
+                BRAND,
+                spot.group,
+                spot.label,
+                f"{spot.latitude:.5f}",
+                f"{spot.longitude:.5f}",
+            )
+            for (x, y), spot in points
+        ]
+        credit = (
+            format_html(
+                '<text x="{}" y="{}" font-size="10" text-anchor="end">{}</text>',
+                self.width - 4,
+                self.height - 4,
+                self.attribution,
+            )
+            if self.attribution
+            else ""
+        )
+        return format_html(
+            '<svg xmlns="http://www.w3.org/2000/svg" class="chart map" role="img" '
+            'viewBox="0 0 {w} {h}" width="{w}" height="{h}" font-family="{font}" '
+            'aria-labelledby="{id}-title"><title id="{id}-title">{title}</title>'
+            "{tiles}{dots}{credit}</svg>",
+            w=self.width,
+            h=self.height,
+            font=FONT,
+            id=ident,
+            title=self.title,
+            tiles=mark_safe("".join(tiles)),  # noqa: S308 - made by format_html
+            dots=mark_safe("".join(dots)),  # noqa: S308 - made by format_html
+            credit=credit,
         )

@@ -446,7 +446,7 @@ def test_a_year_adds_up_the_months(scored):
     assert board.total.values[reports] == 3  # 2 in September + 1 in October
     # The targets are September's only: October has no score; the year's mean is September's.
     expected = Score.objects.filter(month__year=2026).exclude(score=None)
-    mean = sum(s.score for s in expected) / len(expected)
+    mean = sum(s.score or Decimal(0) for s in expected) / len(expected)
     assert mean == Decimal("37.5")
     assert board.total.score == Decimal(mean).quantize(Decimal("0.1"))
     assert board.label == "2026"

@@ -16,7 +16,7 @@ from garda.reports.charts import BRAND, Bar, BarChart, Series
 from garda.wilayah.models import Level
 
 from .. import selectors
-from ..charts import LineChart, Point, ScatterMap, Spot
+from ..charts import LineChart, Point, ScatterMap, Spot, TileMap
 from ..permissions import MANAGE, VIEW, VIEW_PEOPLE
 from ..rollups import month_bounds
 from .common import AreaMixin
@@ -147,9 +147,23 @@ class PointsView(AreaMixin, TemplateView):
             "ancestors": self.ancestors(area),
             "reports": reports,
             "truncated": len(reports) >= self.limit,
-            "tiles": getattr(settings, "GARDA_MAP_TILES", ""),
-            "scatter": ScatterMap(title=_("Activity points"), spots=spots) if spots else None,
+            "scatter": self.drawing(spots),
         }
+
+    @staticmethod
+    def drawing(spots: list[Spot]) -> ScatterMap | TileMap | None:
+        """Over map tiles when the installation has a tile server, else the bare points."""
+        if not spots:
+            return None
+        tiles = getattr(settings, "GARDA_MAP_TILES", "")
+        if tiles:
+            return TileMap(
+                title=_("Activity points"),
+                spots=spots,
+                tiles=tiles,
+                attribution=getattr(settings, "GARDA_MAP_ATTRIBUTION", ""),
+            )
+        return ScatterMap(title=_("Activity points"), spots=spots)
 
 
 urlpatterns = [
