@@ -453,3 +453,27 @@ def test_a_year_adds_up_the_months(scored):
     xlsx = client.get(reverse("monitoring:report_xlsx"), {"wilayah": BELINYU, "tahun": "2026"})
     assert xlsx.status_code == 200
     assert "2026.xlsx" in xlsx["Content-Disposition"]
+
+
+def test_other_pages_have_pinned_query_counts(scored, django_assert_max_num_queries):
+    coordinator = client_for(make_user(Role.KOORDINATOR, BELINYU))
+    params = {"bulan": MONTH_PARAM}
+    with django_assert_max_num_queries(15):
+        coordinator.get(reverse("monitoring:psm", args=[scored["a"].pk]), params)
+    with django_assert_max_num_queries(10):
+        coordinator.get(reverse("monitoring:recognition"), params)
+    with django_assert_max_num_queries(10):
+        coordinator.get(reverse("monitoring:points"), params)
+    visit_in(BELINYU)
+    with django_assert_max_num_queries(8):
+        coordinator.get(reverse("monitoring:visits"))
+
+
+def test_reading_someone_else_s_performance_is_logged(scored):
+    from garda.audit.models import Action, AuditEvent
+
+    coordinator = make_user(Role.KOORDINATOR, BELINYU)
+    client_for(coordinator).get(reverse("monitoring:psm", args=[scored["a"].pk]))
+    assert AuditEvent.objects.filter(actor=coordinator, action=Action.VIEW).count() == 1
+    client_for(scored["user_a"]).get(reverse("monitoring:psm", args=[scored["a"].pk]))
+    assert not AuditEvent.objects.filter(actor=scored["user_a"], action=Action.VIEW).exists()

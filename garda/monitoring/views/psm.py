@@ -11,6 +11,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, View
 
+from garda.audit.services import audit_view
 from garda.core.views import ScopedMixin
 from garda.pilar.models import PSM, Pilar
 
@@ -39,6 +40,8 @@ class PsmPageView(AreaMixin, DetailView):
         return psms_visible_to(self.actor).select_related("wilayah__parent", "jenis")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        if self.object.user_id != self.actor.pk:  # someone else's performance: logged
+            audit_view(actor=self.actor, obj=self.object, reason="kinerja")
         page = selectors.psm_month(pilar=self.object, month=self.get_month())
         return {
             **super().get_context_data(**kwargs),
