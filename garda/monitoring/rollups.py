@@ -356,8 +356,9 @@ def compute(month: datetime.date, wilayah: str | None = None) -> dict[tuple[Any,
     """Every active indicator's figure per (pilar id, desa code, indicator id) for one month."""
     month = first_of_month(month)
     indicators = list(Indicator.objects.filter(is_active=True))
+    # Work counts where it happened, also by a PSM serving elsewhere: every PSM, unscoped.
+    psm_ids = set(Pilar.objects.filter(jenis__code=PSM).values_list("pk", flat=True))
     psms = _scoped(Pilar.objects.filter(jenis__code=PSM), "wilayah_id", wilayah)
-    psm_ids = set(psms.values_list("pk", flat=True))
     serving = list(
         psms.filter(status=PilarStatus.AKTIF, wilayah__level=Level.DESA).values_list(
             "pk", "wilayah_id"

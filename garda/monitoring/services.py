@@ -174,25 +174,6 @@ def visit_record(
 
 
 @transaction.atomic
-def visit_update(
-    *, actor: User, visit: MonitoringVisit, data: dict[str, Any], expected_version: int
-) -> MonitoringVisit:
-    _check_manages(actor, visit.wilayah_id)
-    changes: dict[str, Any] = {}
-    if any(name in data for name in DIMENSION_FIELDS):
-        changes |= _clean_scores({n: data.get(n, getattr(visit, n)) for n in DIMENSION_FIELDS})
-    for name in ("team", "findings", "recommendations", "visited_on"):
-        if name in data:
-            changes[name] = data[name].strip() if isinstance(data[name], str) else data[name]
-    if not changes.get("team", visit.team):
-        raise GardaError(_("Name the team that visited."), field="team")
-    if not changes.get("findings", visit.findings):
-        raise GardaError(_("Write what the team found."), field="findings")
-    audited_update(visit, actor=actor, data=changes, expected_version=expected_version)
-    return visit
-
-
-@transaction.atomic
 def follow_up_add(
     *, actor: User, visit: MonitoringVisit, description: str, owner: str, due_on: datetime.date
 ) -> FollowUpAction:

@@ -189,3 +189,11 @@ def test_on_time_deadline_is_the_end_of_day_n_of_the_next_month():
     deadline = rollups.on_time_deadline(datetime.date(2026, 1, 1), 31)
     assert deadline.date() == datetime.date(2026, 3, 1)  # February has 28 days
     assert rollups.on_time_deadline(MONTH, 5).date() == datetime.date(2026, 10, 6)
+
+
+def test_refreshing_one_desa_keeps_the_work_of_a_psm_serving_elsewhere(september):
+    rollups.rollup_refresh(MONTH)
+    everywhere = values(september["a"], BINTET)
+    rollups.rollup_refresh(MONTH, BINTET)
+    assert values(september["a"], BINTET) == everywhere
+    assert everywhere["kegiatan_lapangan"] == 1
