@@ -477,3 +477,14 @@ def test_reading_someone_else_s_performance_is_logged(scored):
     assert AuditEvent.objects.filter(actor=coordinator, action=Action.VIEW).count() == 1
     client_for(scored["user_a"]).get(reverse("monitoring:psm", args=[scored["a"].pk]))
     assert not AuditEvent.objects.filter(actor=scored["user_a"], action=Action.VIEW).exists()
+
+
+def test_my_page_sends_a_coordinator_to_the_area_board(bangka):
+    client = client_for(make_user(Role.KOORDINATOR, BELINYU))
+    response = client.get(reverse("monitoring:mine"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("monitoring:dashboard")
+    assert (
+        client_for(make_user(Role.VIEWER, BANGKA)).get(reverse("monitoring:mine")).status_code
+        == 403
+    )

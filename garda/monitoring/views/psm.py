@@ -52,7 +52,7 @@ class PsmPageView(AreaMixin, DetailView):
 
 
 class MyPageView(ScopedMixin, View):
-    """'My performance': the logged-in PSM's own page."""
+    """'My performance': the logged-in PSM's own page (others land on their area's board)."""
 
     permission = VIEW_PEOPLE
     model = Pilar
@@ -60,6 +60,8 @@ class MyPageView(ScopedMixin, View):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         pilar = Pilar.objects.of_type(PSM).filter(user=self.actor).first()
         if pilar is None:
+            if self.actor.has_garda_perm(VIEW):  # a coordinator or Dinas: their area's board
+                return redirect("monitoring:dashboard")
             raise Http404
         return redirect("monitoring:psm", pilar.pk)
 
