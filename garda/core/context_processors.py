@@ -33,7 +33,7 @@ NAV = [
     (_("Coverage"), "pilar:coverage", Perm.VIEW_AGGREGATES),
     (_("Users"), "accounts:user_list", Perm.MANAGE_USERS),
     (_("Audit trail"), "audit:list", Perm.VIEW_AUDIT),
-    (_("Notifications"), "notifications:list", None),
+    (_("Notifications"), "notifications:list", Perm.VIEW_REGIONS),
 ]
 
 
