@@ -211,6 +211,8 @@ GARDA_OFFICE_NAME = env("GARDA_OFFICE_NAME", "Dinas Sosial Kabupaten Bangka")
 GARDA_OFFICE_ADDRESS = env("GARDA_OFFICE_ADDRESS", "")
 GARDA_OFFICE_CITY = env("GARDA_OFFICE_CITY", "Sungailiat")
 GARDA_HOME_REGION = env("GARDA_HOME_REGION", "19.01")
+# Garda's public address, for links in emails (notifications), e.g. https://garda.bangka.go.id
+GARDA_SITE_URL = env("GARDA_SITE_URL", "http://127.0.0.1:8000")
 # The head of office who signs official reports (name, NIP, title on the signature block).
 GARDA_HEAD_NAME = env("GARDA_HEAD_NAME", "")
 GARDA_HEAD_NIP = env("GARDA_HEAD_NIP", "")
@@ -232,4 +234,3 @@ LOGGING = {
 }
 GARDA_ADMIN_PATH = env("GARDA_ADMIN_PATH", "django-admin")
 GARDA_ENV = "base"
-

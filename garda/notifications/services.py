@@ -38,8 +38,7 @@ def notify(
 
 
 def _send_email(address: str, text: str, link: str) -> None:
-    # Without a configured site address the link is a path on the Garda server.
-    site = str(getattr(settings, "GARDA_SITE_URL", "") or "").rstrip("/")
+    site = settings.GARDA_SITE_URL.rstrip("/")
     body = f"{text}\n\n{site}{link}" if link else text
     try:
         send_mail(
