@@ -1,21 +1,34 @@
-"""Demo field activities for Kabupaten Bangka: a year (2025) of activity reports of every
-active demo PSM, and a monthly coordination meeting per kecamatan.
+"""Demo field activities for Kabupaten Bangka: the activity reports of every demo PSM over the
+twelve months ending with the current month, and a monthly coordination meeting per kecamatan.
 
-Deterministic: a seeded generator per PSM (seeded by the PSM's name and desa, not by database
-ids), fixed dates, no wall clock. Idempotent: every report, photo and meeting has a UUID derived
-from what it is (uuid5), and only what is missing is written, so a second run creates nothing.
+The year is relative to the day of the run (`timezone.localdate()`), so the demo always looks
+lively: the current month holds the reports up to yesterday (nothing is dated today or later,
+and no step of a report, submission or verification, happens after yesterday); the current and
+the previous month have reports still waiting for verification (submitted), some returned and
+some drafts; older months are mostly verified. Reports of the pilot kecamatan Belinyu in the
+last three months have small photos.
+
+Deterministic for a given day: a seeded generator per PSM (seeded by the PSM's name and desa,
+not by database ids) for the PSM's profile, and one per PSM and calendar month for the month's
+reports. Idempotent: every report, photo and meeting has a UUID derived from what it is (the
+PSM or kecamatan, the calendar month and its number in the month; uuid5), and only what is
+missing is written, so a second run on the same day writes nothing. A run on a later day adds
+what the plan has gained since: the reports of the days in between (with the same keys and
+contents they would have had), and, in a later month, the new month and what the moved window
+now plans; nothing is ever changed or removed.
 
 Realistic variation: some PSMs are very active (8-12 reports a month), most report a few times
-a month, a few hardly at all and some stop for months; busy months (distributions in March and
-September, the flood season in December-January) have more. Reports of the year's last month
-are still waiting (submitted), a few are returned or drafts; earlier ones are mostly verified.
-Home visits and ground checks link a household of the desa and carry the GPS point near it;
-reports of the pilot kecamatan Belinyu in the last quarter have small photos.
+a month, a few hardly at all and some pause for two months; members who are no longer active
+stopped reporting some months ago (and never after the month their status changed); busy
+months (distributions in March and September, the flood season in December-January) have
+more. Home visits and ground checks link a household of the desa and carry the GPS point near
+it.
 
 Depends on the demo accounts, pillars (`build_demo_pillars`) and residents
 (`build_demo_residents`). Written with `bulk_create` and one audit event, like the residents.
 """
 
+import calendar
 import datetime
 import io
 import random
@@ -32,7 +45,7 @@ from PIL import Image
 from garda.accounts.models import User
 from garda.audit.models import Action
 from garda.audit.services import audit_record
-from garda.pilar.models import PSM, Pilar, Status
+from garda.pilar.models import PSM, Pilar, Status, StatusEvent
 from garda.registry.demo import CENTRES
 from garda.registry.models import Keluarga
 from garda.wilayah.models import Wilayah
@@ -48,10 +61,9 @@ from .models import (
 from .models import Status as ReportStatus
 
 NAMESPACE = uuid.UUID("5b0f9a52-6a43-4c59-9f0e-1a2b3c4d5e6f")
-YEAR = 2025
-MONTHS = range(1, 13)
+MONTHS = 12  # the demo covers this many months, ending with the current one
 PILOT_KECAMATAN = "19.01.02"
-PHOTO_MONTHS = (10, 11, 12)
+PHOTO_MONTHS = 3  # Belinyu's reports of the last three months have photos
 ACTOR = "admin"
 
 # (type code, weight, participants range, links a household)
@@ -118,13 +130,22 @@ def _key(*parts: object) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, "|".join(str(p) for p in parts))
 
 
-def _moment(year: int, month: int, day: int, hour: int, minute: int) -> datetime.datetime:
-    return datetime.datetime(year, month, day, hour, minute, tzinfo=timezone.get_current_timezone())
+def demo_months(today: datetime.date) -> list[datetime.date]:
+    """The first days of the demo's months: the twelve ending with `today`'s, oldest first."""
+    months = [today.replace(day=1)]
+    while len(months) < MONTHS:
+        months.insert(0, (months[0] - datetime.timedelta(days=1)).replace(day=1))
+    return months
 
 
-def _month_days(month: int) -> int:
-    following = datetime.date(YEAR + month // 12, month % 12 + 1, 1)
-    return (following - datetime.timedelta(days=1)).day
+def _moment(day: datetime.date, hour: int = 0, minute: int = 0) -> datetime.datetime:
+    return datetime.datetime(
+        day.year, day.month, day.day, hour, minute, tzinfo=timezone.get_current_timezone()
+    )
+
+
+def _month_days(month: datetime.date) -> int:
+    return calendar.monthrange(month.year, month.month)[1]
 
 
 def _rate(rng: random.Random) -> float:
@@ -137,13 +158,28 @@ def _rate(rng: random.Random) -> float:
     return rng.uniform(0.3, 1.5)
 
 
-def _fate(rng: random.Random, month: int) -> str:
+def _fate(rng: random.Random, age: int) -> str:
+    """What became of a report `age` months before the current month (0: this month)."""
     roll = rng.random()
-    if month == 12:
+    if age == 0:
         return "draft" if roll < 0.08 else "returned" if roll < 0.18 else "submitted"
-    if month == 11:
+    if age == 1:
         return "submitted" if roll < 0.2 else "returned" if roll < 0.25 else "verified"
     return "returned" if roll < 0.04 else "verified"
+
+
+def _stopped(members: list[Pilar]) -> dict[object, datetime.date]:
+    """The day each member who is not active took their present status (no report from that
+    month on)."""
+    since: dict[object, datetime.date] = {}
+    rows = StatusEvent.objects.filter(pilar__in=[p for p in members if p.status != Status.AKTIF])
+    status = {p.pk: p.status for p in members}
+    for pilar_id, to_status, day in rows.order_by("effective_on").values_list(
+        "pilar_id", "to_status", "effective_on"
+    ):
+        if status.get(pilar_id) == to_status:
+            since[pilar_id] = day
+    return since
 
 
 def _point(rng: random.Random, centre: tuple[float, float]) -> tuple[Decimal, Decimal]:
@@ -161,9 +197,12 @@ def _jpeg(rng: random.Random) -> bytes:
 
 @transaction.atomic
 def build_demo_activities() -> DemoActivities:
-    """Create what of the demo year is missing. Returns how many reports the plan has, how many
-    were created now, and how many meetings exist."""
+    """Create what of the demo's twelve months is missing. Returns how many reports the plan
+    has up to yesterday, how many were created now, and how many meetings exist."""
     actor = User.objects.get(username=ACTOR)
+    today = timezone.localdate()
+    cutoff = _moment(today)  # nothing happens from today on
+    months = demo_months(today)
     types = {t.code: t for t in ActivityType.objects.all()}
     koords = {
         u.wilayah_id: u
@@ -176,6 +215,7 @@ def build_demo_activities() -> DemoActivities:
         .select_related("wilayah", "user")
         .order_by("wilayah_id", "name")
     )
+    stopped = _stopped(members)
     households: dict[str, list[Keluarga]] = {}
     for row in (
         Keluarga.objects.within("19.01")
@@ -193,27 +233,34 @@ def build_demo_activities() -> DemoActivities:
     event_times: dict[uuid.UUID, datetime.datetime] = {}
     planned = 0
     for pilar in members:
-        rng = random.Random(f"{pilar.name}|{pilar.wilayah_id}")  # noqa: S311 - demo data
-        rate = _rate(rng)
-        # Inactive or resigned members stopped reporting some months before the year's end.
-        last_month = 12 if pilar.status == Status.AKTIF else rng.randint(3, 8)
-        pause = rng.randint(1, 12) if rng.random() < 0.25 else 0
+        profile = random.Random(f"{pilar.name}|{pilar.wilayah_id}")  # noqa: S311 - demo data
+        rate = _rate(profile)
+        # Members who are not active stopped reporting some months ago (the window's month
+        # number `last`, counted from 1), and in any case before their status changed.
+        last = MONTHS if pilar.status == Status.AKTIF else profile.randint(3, 8)
+        pause = profile.randint(1, MONTHS) if profile.random() < 0.25 else 0
+        since = stopped.get(pilar.pk)
         kecamatan = pilar.wilayah.parent_id or ""
         centre = CENTRES.get(kecamatan, (-1.85, 105.95))
         koord = koords.get(kecamatan)
-        for month in MONTHS:
-            if month > last_month or month in (pause, pause + 1):
+        for number, month in enumerate(months, start=1):
+            if number > last or number in (pause, pause + 1):
                 continue
-            count = max(0, round(rng.gauss(rate * BUSY.get(month, 1.0), 1.2)))
+            if since is not None and month >= since.replace(day=1):
+                continue
+            age = MONTHS - number
+            rng = random.Random(  # noqa: S311 - demo data
+                f"{pilar.name}|{pilar.wilayah_id}|{month:%Y-%m}"
+            )
+            count = max(0, round(rng.gauss(rate * BUSY.get(month.month, 1.0), 1.2)))
             for n in range(count):
-                planned += 1
-                key = _key("activity", pilar.name, pilar.wilayah_id, YEAR, month, n)
+                key = _key("activity", pilar.name, pilar.wilayah_id, month.year, month.month, n)
                 code, _weight, (low, high), links_household = rng.choices(
                     MIX, weights=[m[1] for m in MIX]
                 )[0]
-                day = rng.randint(1, _month_days(month))
-                when = _moment(YEAR, month, day, rng.randint(8, 16), rng.choice((0, 15, 30, 45)))
-                fate = _fate(rng, month)
+                day = month.replace(day=rng.randint(1, _month_days(month)))
+                when = _moment(day, rng.randint(8, 16), rng.choice((0, 15, 30, 45)))
+                fate = _fate(rng, age)
                 household: Keluarga | None = None
                 desa_households = households.get(pilar.wilayah_id) or []
                 if links_household and desa_households:
@@ -225,16 +272,22 @@ def build_demo_activities() -> DemoActivities:
                 accuracy = rng.randint(4, 40)
                 description = rng.choice(DESCRIPTIONS[code])
                 participants = rng.randint(low, high)
-                photo_count = (
-                    rng.randint(1, 3)
-                    if kecamatan == PILOT_KECAMATAN and month in PHOTO_MONTHS
-                    else 0
-                )
+                photo_count = rng.randint(1, 3)
+                if kecamatan != PILOT_KECAMATAN or age >= PHOTO_MONTHS:
+                    photo_count = 0
                 photo_seeds = [rng.random() for _ in range(photo_count)]
                 submitted = when + datetime.timedelta(hours=rng.randint(1, 30))
                 decided = submitted + datetime.timedelta(days=rng.randint(1, 6))
-                if key in existing:  # after every draw, so the plan is the same each run
+                # After every draw, so the plan is the same each run and each day.
+                if day >= today:
+                    continue  # not yet happened
+                planned += 1
+                if key in existing:
                     continue
+                if submitted >= cutoff:
+                    fate = ReportStatus.DRAFT  # the worker has not sent it yet
+                elif decided >= cutoff and fate != ReportStatus.DRAFT:
+                    fate = ReportStatus.SUBMITTED  # waiting for the coordinator
                 verifier = koord if koord is not None and koord.pk != pilar.user_id else actor
                 activity = Activity(
                     id=_key("activity-row", key),
@@ -315,37 +368,43 @@ def build_demo_activities() -> DemoActivities:
         event.created_at = event_times[event.id]
     Activity.objects.bulk_update(new_reports, ["created_at"], batch_size=500)
     ActivityEvent.objects.bulk_update(events, ["created_at"], batch_size=1000)
-    meetings = _meetings(actor, koords, members)
+    meetings = _meetings(actor, koords, members, today)
     if new_reports:
         audit_record(
             actor=actor,
             action=Action.CREATE,
             object_type="activities.activity",
-            object_repr=f"Demo: {len(new_reports)} laporan kegiatan {YEAR}",
+            object_repr=(
+                f"Demo: {len(new_reports)} laporan kegiatan {months[0]:%m/%Y}-{months[-1]:%m/%Y}"
+            ),
             wilayah_code="19.01",
         )
     return DemoActivities(reports=planned, created=len(new_reports), meetings=meetings)
 
 
-def _meetings(actor: User, koords: dict[str, User], members: list[Pilar]) -> int:
-    """A coordination meeting of each kecamatan every month, recorded by its coordinator."""
+def _meetings(
+    actor: User, koords: dict[str, User], members: list[Pilar], today: datetime.date
+) -> int:
+    """A coordination meeting of each kecamatan every month (this month's only once it has
+    been held), recorded by its coordinator. Returns how many of the demo's meetings exist."""
     by_kecamatan: dict[str, list[Pilar]] = {}
     for pilar in members:
         by_kecamatan.setdefault(pilar.wilayah.parent_id or "", []).append(pilar)
     existing = set(Meeting.objects.values_list("client_uuid", flat=True))
     places = {k.code: k.name for k in Wilayah.objects.filter(code__in=list(by_kecamatan))}
+    months = demo_months(today)
     for kecamatan, people in sorted(by_kecamatan.items()):
-        rng = random.Random(f"meeting|{kecamatan}")  # noqa: S311 - demo data
-        for month in MONTHS:
-            key = _key("meeting", kecamatan, YEAR, month)
+        for month in months:
+            rng = random.Random(f"meeting|{kecamatan}|{month:%Y-%m}")  # noqa: S311 - demo data
+            key = _key("meeting", kecamatan, month.year, month.month)
             present = [p for p in people if p.status == Status.AKTIF and rng.random() < 0.8]
-            day = rng.randint(5, 20)
-            if key in existing:
+            day = month.replace(day=rng.randint(5, 20))
+            if key in existing or day >= today:
                 continue
             meeting = Meeting.objects.create(
                 client_uuid=key,
                 wilayah_id=kecamatan,
-                held_at=_moment(YEAR, month, day, 9, 0),
+                held_at=_moment(day, 9, 0),
                 place=f"Kantor Camat {places.get(kecamatan, '')}".strip(),
                 agenda="Evaluasi kegiatan PSM bulan lalu; rencana pendampingan dan usulan.",
                 other_attendees="Kasi Kesos Kecamatan\nPendamping PKH Kecamatan",
@@ -358,9 +417,9 @@ def _meetings(actor: User, koords: dict[str, User], members: list[Pilar]) -> int
                 meeting=meeting,
                 task="Lengkapi foto kegiatan pada laporan yang dikembalikan",
                 responsible="Semua PSM",
-                due_on=datetime.date(YEAR, month, min(day + 10, 28)),
-                done=month < 12,
+                due_on=month.replace(day=min(day.day + 10, 28)),
+                done=month < months[-1],  # this month's task is still open
             )
     return Meeting.objects.filter(
-        client_uuid__in=[_key("meeting", k, YEAR, m) for k in by_kecamatan for m in MONTHS]
+        client_uuid__in=[_key("meeting", k, m.year, m.month) for k in by_kecamatan for m in months]
     ).count()
