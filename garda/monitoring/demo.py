@@ -1,7 +1,12 @@
-"""Demo monitoring: yearly targets of the default indicators, a Dinas monitoring visit to
-Kecamatan Belinyu with follow-up actions (one done, one late, one open), and the rollups of
-the demo year (2025, the year of the demo activity reports) up to the current month.
-Idempotent: run it again and nothing is doubled. Call it after the other demos."""
+"""Demo monitoring: yearly targets of the default indicators for the years the demo covers, a
+Dinas monitoring visit to Kecamatan Belinyu three weeks ago with follow-up actions (two done,
+one overdue, one open), and the rollups of the demo's twelve months (those of the demo activity
+reports, ending with the current month; see `garda.activities.demo`).
+
+Relative to the day of the run (`timezone.localdate()`). Idempotent: run it again and nothing
+is doubled; the visit is made once per demo year (a run a year later records a new one), and the
+rollups of the covered months are recomputed (they replace themselves). Call it after the other
+demos."""
 
 import datetime
 from dataclasses import dataclass
@@ -11,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from garda.accounts.models import User
+from garda.activities.demo import demo_months
 from garda.wilayah.models import Wilayah
 
 from . import rollups, services
@@ -18,9 +24,22 @@ from .models import FollowUpStatus, Indicator, MonitoringVisit, Target
 
 ACTOR = "admin"
 BELINYU = "19.01.02"
-FIRST_MONTH = datetime.date(2025, 1, 1)
-VISIT_DAY = datetime.date(2025, 12, 10)
+VISIT_DAYS_AGO = 21
 TEAM = "Rina Marlina (Kepala Bidang Pemberdayaan Sosial)\nAndi Saputra (Analis Kebijakan)"
+BULAN = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
 
 # Yearly targets per PSM (a count is spread over the 12 months).
 TARGETS = {
@@ -46,20 +65,14 @@ class DemoMonitoring:
     rollup_rows: int
 
 
-def _months(until: datetime.date) -> list[datetime.date]:
-    months = [FIRST_MONTH]
-    while months[-1] < until:
-        months.append(rollups.next_month(months[-1]))
-    return months
-
-
 def build_demo_monitoring() -> DemoMonitoring:
     actor = User.objects.get(username=ACTOR)
     today = timezone.localdate()
+    months = demo_months(today)
     targets = 0
     indicators = {i.code: i for i in Indicator.objects.filter(code__in=TARGETS)}
     with transaction.atomic():
-        for year in range(FIRST_MONTH.year, today.year + 1):
+        for year in sorted({month.year for month in months}):
             for code, value in TARGETS.items():
                 if (
                     code in indicators
@@ -72,19 +85,24 @@ def build_demo_monitoring() -> DemoMonitoring:
                     )
                     targets += 1
     visit_created = False
-    if not MonitoringVisit.objects.filter(wilayah_id=BELINYU, visited_on=VISIT_DAY).exists():
-        _visit(actor, today)
+    if not MonitoringVisit.objects.filter(
+        wilayah_id=BELINYU, team=TEAM, visited_on__gte=months[0]
+    ).exists():
+        _visit(actor, today - datetime.timedelta(days=VISIT_DAYS_AGO))
         visit_created = True
-    rows = sum(rollups.rollup_refresh(month) for month in _months(today.replace(day=1)))
+    rows = sum(rollups.rollup_refresh(month) for month in months)
     return DemoMonitoring(targets=targets, visit_created=visit_created, rollup_rows=rows)
 
 
 @transaction.atomic
-def _visit(actor: User, today: datetime.date) -> MonitoringVisit:
+def _visit(actor: User, day: datetime.date) -> MonitoringVisit:
+    """The visit on `day` (in the past) and its follow-ups: two done a few days later, one
+    due a week after the visit and still open (overdue), one due in three months."""
+    before = rollups.previous_month(day.replace(day=1))
     visit = services.visit_record(
         actor=actor,
         wilayah=Wilayah.objects.get(code=BELINYU),
-        visited_on=VISIT_DAY,
+        visited_on=day,
         team=TEAM,
         scores={
             "productivity": 4,
@@ -95,40 +113,57 @@ def _visit(actor: User, today: datetime.date) -> MonitoringVisit:
         },
         findings=(
             "Sebagian besar PSM aktif melakukan kunjungan rumah dan melaporkannya lewat Garda. "
-            "Laporan bulan November banyak yang terlambat (lewat tanggal 5) dan sebagian belum "
-            "dilengkapi foto. Dua desa belum memiliki PSM aktif."
+            f"Laporan bulan {BULAN[before.month - 1]} banyak yang terlambat (lewat tanggal 5) "
+            "dan sebagian belum dilengkapi foto. Dua desa belum memiliki PSM aktif."
         ),
         recommendations=(
             "Koordinator kecamatan memeriksa laporan setiap minggu. PSM mengirim laporan paling "
             "lambat tanggal 5 bulan berikutnya. Desa tanpa PSM mengusulkan calon PSM."
         ),
     )
-    done = services.follow_up_add(
-        actor=actor,
-        visit=visit,
-        description="Pelatihan singkat pengisian laporan kegiatan dengan foto dan GPS",
-        owner="Koordinator IPSM Kecamatan Belinyu",
-        due_on=datetime.date(2026, 1, 15),
-    )
-    services.follow_up_set_status(
-        actor=actor,
-        action=done,
-        status=FollowUpStatus.DONE,
-        done_on=datetime.date(2026, 1, 12),
-        note="Pelatihan diadakan di kantor camat, 18 PSM hadir.",
-    )
+    done = [
+        (
+            "Pelatihan singkat pengisian laporan kegiatan dengan foto dan GPS",
+            "Koordinator IPSM Kecamatan Belinyu",
+            14,
+            10,
+            "Pelatihan diadakan di kantor camat, 18 PSM hadir.",
+        ),
+        (
+            "Surat edaran camat tentang batas waktu laporan bulanan tanggal 5",
+            "Kasi Kesejahteraan Sosial Kecamatan Belinyu",
+            7,
+            4,
+            "Surat edaran dikirim ke semua desa dan grup WhatsApp PSM.",
+        ),
+    ]
+    for description, owner, due_in, done_in, note in done:
+        action = services.follow_up_add(
+            actor=actor,
+            visit=visit,
+            description=description,
+            owner=owner,
+            due_on=day + datetime.timedelta(days=due_in),
+        )
+        services.follow_up_set_status(
+            actor=actor,
+            action=action,
+            status=FollowUpStatus.DONE,
+            done_on=day + datetime.timedelta(days=done_in),
+            note=note,
+        )
     services.follow_up_add(
         actor=actor,
         visit=visit,
         description="Usulan calon PSM untuk desa yang belum memiliki PSM aktif",
         owner="Kepala desa bersama koordinator kecamatan",
-        due_on=datetime.date(2026, 3, 31),
+        due_on=day + datetime.timedelta(days=14),  # a week ago: overdue
     )
     services.follow_up_add(
         actor=actor,
         visit=visit,
         description="Evaluasi ketepatan waktu laporan setelah tiga bulan",
         owner="Bidang Pemberdayaan Sosial Dinas Sosial",
-        due_on=max(today + datetime.timedelta(days=30), datetime.date(2026, 4, 30)),
+        due_on=day + datetime.timedelta(days=90),
     )
     return visit
