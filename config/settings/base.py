@@ -177,11 +177,12 @@ if EMAIL_BACKEND_NAME.endswith("smtp.EmailBackend"):
     }
 DEFAULT_FROM_EMAIL = env("GARDA_FROM_EMAIL", "garda@localhost")
 
+IMAGE_SOURCES: list[str] = [CSP.SELF, "data:"]
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:"],
+    "img-src": IMAGE_SOURCES,
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
@@ -222,7 +223,7 @@ GARDA_HEAD_TITLE = env("GARDA_HEAD_TITLE", "Kepala Dinas Sosial")
 GARDA_MAP_TILES = env("GARDA_MAP_TILES", "")
 GARDA_MAP_ATTRIBUTION = env("GARDA_MAP_ATTRIBUTION", "")  # e.g. "© OpenStreetMap contributors"
 if GARDA_MAP_TILES:  # the pages draw the tiles as <image> elements: the browser must load them
-    SECURE_CSP["img-src"].append(urlsplit(GARDA_MAP_TILES)._replace(path="", query="").geturl())
+    IMAGE_SOURCES.append(urlsplit(GARDA_MAP_TILES)._replace(path="", query="").geturl())
 
 LOGGING = {
     "version": 1,

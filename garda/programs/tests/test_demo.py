@@ -1,18 +1,26 @@
 """The demo programmes: participants by the programmes' rules, two periods of distributions with
 failures and returns, the same on every run, and a second run writes nothing."""
 
+import datetime
+
 import pytest
 from django.db.models import Count, Sum
+from django.utils import timezone
 
 from garda.accounts.demo import build_demo_accounts
 from garda.pilar.demo import build_demo_pillars
-from garda.programs.demo import build_demo_programs
+from garda.programs.demo import build_demo_programs, build_demo_proposals, recent_periods
 from garda.programs.models import (
     Distribution,
     DistributionEvent,
     DistributionStatus,
     Enrolment,
     EnrolmentEvent,
+    Objection,
+    ObjectionStatus,
+    Proposal,
+    ProposalEvent,
+    ProposalStatus,
     Quota,
 )
 from garda.registry.demo import build_demo_residents
@@ -58,20 +66,24 @@ def test_quotas_hold_what_is_enrolled(demo):
 def test_two_periods_with_failures_returns_and_open_rows(demo):
     by_period = Distribution.objects.values("period__name", "status").annotate(n=Count("id"))
     seen = {(row["period__name"], row["status"]) for row in by_period}
-    for status in (DistributionStatus.DELIVERED, DistributionStatus.FAILED):
-        assert ("Tahap 3 2025", status) in seen
-        assert ("Tahap 4 2025", status) in seen
-    assert ("Tahap 4 2025", DistributionStatus.SCHEDULED) in seen
-    assert ("Tahap 3 2025", DistributionStatus.RETURNED) in seen
+    (finished, _, _), (current, starts, _) = recent_periods(timezone.localdate())
+    assert (finished, DistributionStatus.DELIVERED) in seen
+    assert (finished, DistributionStatus.FAILED) in seen
+    assert (finished, DistributionStatus.RETURNED) in seen
+    assert (current, DistributionStatus.SCHEDULED) in seen
+    if timezone.localdate() - starts > datetime.timedelta(days=7):
+        assert (current, DistributionStatus.DELIVERED) in seen
     assert not Distribution.objects.filter(
         status__in=[DistributionStatus.FAILED, DistributionStatus.RETURNED], reason=""
     ).exists()
     delivered = Distribution.objects.filter(status=DistributionStatus.DELIVERED)
     assert not delivered.filter(distributed_on__isnull=True).exists()
+    assert not delivered.filter(distributed_on__gt=timezone.localdate()).exists()
     assert delivered.filter(accompanied_by__isnull=False).count() > delivered.count() // 2
-    assert DistributionEvent.objects.count() == Distribution.objects.exclude(
-        status=DistributionStatus.SCHEDULED
-    ).count()
+    assert (
+        DistributionEvent.objects.count()
+        == Distribution.objects.exclude(status=DistributionStatus.SCHEDULED).count()
+    )
     assert all(d.amount == d.enrolment.program.benefit_amount for d in delivered[:50])
 
 
@@ -81,3 +93,40 @@ def test_a_second_run_writes_nothing(demo):
     assert again.created == 0
     assert again.enrolments == demo.enrolments
     assert Distribution.objects.aggregate(rupiah=Sum("amount"), n=Count("id")) == total
+
+
+def test_recent_periods_are_the_previous_and_the_current_quarter():
+    assert recent_periods(datetime.date(2026, 11, 28)) == [
+        ("Tahap 3 2026", datetime.date(2026, 7, 1), datetime.date(2026, 9, 30)),
+        ("Tahap 4 2026", datetime.date(2026, 10, 1), datetime.date(2026, 12, 31)),
+    ]
+    assert recent_periods(datetime.date(2027, 2, 1))[0] == (
+        "Tahap 4 2026",
+        datetime.date(2026, 10, 1),
+        datetime.date(2026, 12, 31),
+    )
+
+
+def test_proposals_at_every_step_and_objections_open_decided_lapsed(demo):
+    result = build_demo_proposals()
+    assert result.created
+    statuses = set(Proposal.objects.values_list("status", flat=True))
+    assert statuses == set(ProposalStatus.values)
+    assert all(p.events.exists() for p in Proposal.objects.exclude(status=ProposalStatus.DRAFT))
+    rejected_from = set(
+        ProposalEvent.objects.filter(to_status=ProposalStatus.REJECTED).values_list(
+            "from_status", flat=True
+        )
+    )
+    assert rejected_from == {
+        ProposalStatus.SUBMITTED,  # not agreed in the village deliberation
+        ProposalStatus.DELIBERATED,  # refused by the Dinas verifier
+    }
+    assert not Proposal.objects.filter(status=ProposalStatus.APPROVED, decree_number="").exists()
+    assert set(Objection.objects.values_list("status", flat=True)) == {
+        ObjectionStatus.OPEN,
+        ObjectionStatus.DISMISSED,
+        ObjectionStatus.LAPSED,
+    }
+    again = build_demo_proposals()
+    assert (again.created, again.proposals, again.objections) == (False, 8, 3)

@@ -10,7 +10,7 @@ from garda.activities.demo import build_demo_activities
 from garda.cases.demo import build_demo_cases
 from garda.monitoring.demo import build_demo_monitoring
 from garda.pilar.demo import build_demo_pillars
-from garda.programs.demo import build_demo_programs
+from garda.programs.demo import build_demo_programs, build_demo_proposals
 from garda.registry.demo import build_demo_residents
 from garda.wilayah.loader import BANGKA_SOURCE, wilayah_load
 
@@ -27,6 +27,7 @@ class Command(BaseCommand):
             pillars = build_demo_pillars()
             build_demo_residents()
             programs = build_demo_programs()
+            proposals = build_demo_proposals()
             cases = build_demo_cases()
             activities = build_demo_activities()
             monitoring = build_demo_monitoring()
@@ -45,6 +46,10 @@ class Command(BaseCommand):
                 "created": programs.created,
                 "distributions": programs.distributions,
             }
+        )
+        self.stdout.write(
+            _("Proposals in Desa Lumut: %(proposals)s; objections: %(objections)s.")
+            % {"proposals": proposals.proposals, "objections": proposals.objections}
         )
         self.stdout.write(
             _("Social cases: %(cases)s (%(created)s new).")
