@@ -28,6 +28,7 @@ def pass_second_factor(page: Page) -> None:
 
 
 def fits_the_phone(page: Page) -> None:
+    page.wait_for_load_state("load")  # the stylesheet applied, not only the text parsed
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"{page.url} is {width} px wide"
 
