@@ -269,9 +269,30 @@ def create_backup(
     """Write an archive into `directory`; with `keep`, delete all but the `keep` newest
     archives there. Returns the archive's path and its manifest."""
     db = database_settings(alias)
-    vendor = vendor_of(db)
+    vendor_of(db)  # refuses other engines before anything is written
     media_root = Path(media_root if media_root is not None else settings.MEDIA_ROOT)
-    directory.mkdir(parents=True, exist_ok=True)
+    if directory.resolve().is_relative_to(media_root.resolve()):
+        raise BackupError(
+            _("Keep the backups outside GARDA_MEDIA_ROOT (%(media)s): it is in the archive.")
+            % {"media": media_root}
+        )
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        path, manifest = _create(directory, alias=alias, db=db, media_root=media_root)
+    except OSError as error:
+        raise BackupError(
+            _("The backup could not be written (%(error)s). Nothing was kept of it.")
+            % {"error": error}
+        ) from error
+    if keep is not None:
+        rotate(directory, keep=keep)
+    return path, manifest
+
+
+def _create(
+    directory: Path, *, alias: str, db: dict[str, Any], media_root: Path
+) -> tuple[Path, dict[str, Any]]:
+    vendor = vendor_of(db)
     now = timezone.now()
     with tempfile.TemporaryDirectory(prefix="garda-backup-", dir=directory) as work:
         work_dir = Path(work)
@@ -294,14 +315,16 @@ def create_backup(
         target = directory / archive_name(now)
         partial = directory / f".{target.name}.partial"
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
-            tar.add(work_dir / MANIFEST, arcname=MANIFEST)
-            tar.add(work_dir / db_file, arcname=db_file)
-            if media_root.is_dir():
-                tar.add(media_root, arcname=MEDIA)
+        try:
+            with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
+                tar.add(work_dir / MANIFEST, arcname=MANIFEST)
+                tar.add(work_dir / db_file, arcname=db_file)
+                if media_root.is_dir():
+                    tar.add(media_root, arcname=MEDIA)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         os.replace(partial, target)  # a half-written archive never carries the final name
-    if keep is not None:
-        rotate(directory, keep=keep)
     return target, manifest
 
 

@@ -214,3 +214,11 @@ def test_a_file_that_is_not_an_archive_is_refused(bangka, tmp_path):
     bogus.write_bytes(b"not a tar file")
     with pytest.raises(CommandError, match="not a Garda backup archive"):
         call_command("restore", str(bogus), "--force", stdout=io.StringIO())
+
+
+def test_backups_inside_the_media_folder_are_refused(bangka, tmp_path):
+    with pytest.raises(backup.BackupError, match="outside GARDA_MEDIA_ROOT"):
+        backup.create_backup(
+            directory=tmp_path / "media" / "backups", media_root=tmp_path / "media"
+        )
+    assert not (tmp_path / "media").exists()
