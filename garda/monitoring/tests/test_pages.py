@@ -8,6 +8,8 @@ from typing import Any
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
 
 from garda.accounts.roles import Role
 from garda.core.testing import (
@@ -26,7 +28,7 @@ from garda.pilar.models import Pilar
 from garda.wilayah.models import Wilayah
 
 from .. import rollups, services
-from ..models import FollowUpAction, MonitoringVisit, Score
+from ..models import DIMENSIONS, FollowUpAction, MonitoringVisit, Score
 from . import factories as f
 from .factories import MONTH, at
 
@@ -350,7 +352,9 @@ def test_a_visit_is_recorded_with_the_rubric_and_followed_up(bangka):
     staff = make_user(Role.STAF_DINAS, BANGKA)
     client = client_for(staff)
     form = client.get(reverse("monitoring:visit_create"))
-    assert "5 = every target met" in form.content.decode()  # the guidance text
+    with translation.override(form.context["LANGUAGE_CODE"]):
+        guidance = escape(str(DIMENSIONS[0][2]))
+    assert guidance in form.content.decode()  # the guidance text of the rubric
     response = client.post(reverse("monitoring:visit_create"), visit_form())
     visit = MonitoringVisit.objects.get()
     assert response.status_code == 302
