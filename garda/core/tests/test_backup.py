@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import translation
 
 from garda.activities.tests.factories import psm as activity_psm
 from garda.activities.tests.factories import report
@@ -34,6 +35,13 @@ SQLITE_ONLY = pytest.mark.skipif(
 POSTGRES_ONLY = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="pg_dump / pg_restore into a throwaway database"
 )
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are compared in English (the catalogue translates them into Indonesian)."""
+    with translation.override("en"):
+        yield
 
 
 def demo_like_data() -> list[str]:

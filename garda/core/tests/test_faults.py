@@ -66,6 +66,13 @@ POSTGRES_ONLY = pytest.mark.skipif(
 DISK_FULL = "garda.core.tests.test_faults.DiskFullStorage"
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are compared in English (the catalogue translates them into Indonesian)."""
+    with translation.override("en"):
+        yield
+
+
 # --- (c) disk full ------------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ import uuid
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from garda.accounts.models import LoginAttempt
@@ -28,6 +28,13 @@ from garda.registry.models import ImportJob, ImportState
 NOW = timezone.now()
 OLD = NOW - datetime.timedelta(days=800)  # past every default period
 RECENT = NOW - datetime.timedelta(days=3)  # within every default period
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are compared in English (the catalogue translates them into Indonesian)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)
