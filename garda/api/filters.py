@@ -2,6 +2,7 @@
 
 import datetime
 import re
+import uuid
 from typing import Any
 
 from django.db.models import QuerySet
@@ -30,10 +31,8 @@ def choice_param(name: str, choices: Any, description: str = "") -> OpenApiParam
     )
 
 
-def int_param(name: str, description: str = "") -> OpenApiParameter:
-    return OpenApiParameter(
-        name, {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}, description=description
-    )
+def id_param(name: str, description: str = "") -> OpenApiParameter:
+    return OpenApiParameter(name, OpenApiTypes.UUID, description=description)
 
 
 def date_params(prefix: str, what: str) -> list[OpenApiParameter]:
@@ -50,8 +49,10 @@ class Filters:
         self.params = params
 
     def _get(self, name: str) -> str | None:
+        """The parameter's value; None when it is absent. A present but empty value is a value
+        (and fails the checks of typed parameters), so `?status=` is an error, not "any"."""
         value = self.params.get(name)
-        return value.strip() if value is not None and value.strip() != "" else None
+        return value.strip() if value is not None else None
 
     def region(self, qs: QuerySet, field: str = "wilayah_id", name: str = "wilayah") -> QuerySet:
         code = self._get(name)
@@ -69,13 +70,32 @@ class Filters:
             raise ValidationError({name: [_("Not one of the allowed values.")]})
         return qs.filter(**{field or name: value})
 
-    def integer(self, qs: QuerySet, name: str, field: str) -> QuerySet:
+    def integer(
+        self, qs: QuerySet, name: str, field: str, low: int = 0, high: int = 2**31 - 1
+    ) -> QuerySet:
         value = self._get(name)
         if value is None:
             return qs
-        if not value.isdigit() or len(value) > 18:
-            raise ValidationError({name: [_("Not a whole number.")]})
+        if not value.isdigit() or not low <= int(value) <= high:
+            raise ValidationError(
+                {
+                    name: [
+                        _("Give a whole number from %(low)d to %(high)d.")
+                        % {"low": low, "high": high}
+                    ]
+                }
+            )
         return qs.filter(**{field: int(value)})
+
+    def identifier(self, qs: QuerySet, name: str, field: str) -> QuerySet:
+        value = self._get(name)
+        if value is None:
+            return qs
+        try:
+            key = uuid.UUID(value)
+        except ValueError:
+            raise ValidationError({name: [_("Not a record id.")]}) from None
+        return qs.filter(**{field: key})
 
     def boolean(self, qs: QuerySet, name: str, field: str) -> QuerySet:
         value = self._get(name)

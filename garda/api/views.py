@@ -3,17 +3,17 @@ permission>)`: anonymous -> 401, a role without the permission -> 403, a row out
 caller's areas -> 404. Writes go through the same services as the pages."""
 
 import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from django.db.models import Count, Max, QuerySet, Sum
 from django.http import HttpRequest, HttpResponseBase
-from django.shortcuts import get_object_or_404
 from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -40,11 +40,11 @@ from garda.programs.models import (
 )
 from garda.programs.selectors import programs_visible_to
 from garda.programs.services.distributions import distribution_record
-from garda.registry.models import Individu, Keluarga
+from garda.registry.models import Individu, IndividuQuerySet, Keluarga
 from garda.wilayah.models import Level, Wilayah
 
 from . import serializers as s
-from .filters import Filters, choice_param, date_params, int_param, region_param
+from .filters import Filters, choice_param, date_params, id_param, region_param
 from .language import api_language
 from .permissions import HoldsPermission
 
@@ -64,6 +64,9 @@ class ApiView:
     write_permission: ClassVar[str | None] = None
     model: ClassVar[Any]
     permission_classes = [HoldsPermission]
+    # Any path segment reaches the view, so a malformed id answers the API's JSON 404 (not the
+    # HTML page of Django's URL resolver).
+    lookup_value_regex = r"[^/]+"
     request: Request
     action: str | None
 
@@ -102,15 +105,10 @@ def listing(serializer: Any, *params: OpenApiParameter) -> Any:
     """The documented query parameters and answers (errors included) of a read-only resource."""
     return extend_schema_view(
         list=extend_schema(
-            parameters=[*params, *PAGING], responses={200: serializer(many=True), **ERRORS}
+            parameters=list(params), responses={200: serializer(many=True), **ERRORS}
         ),
         retrieve=extend_schema(responses={200: serializer, **ERRORS}),
     )
-
-
-PAGING = [
-    OpenApiParameter("lang", OpenApiTypes.STR, enum=["id", "en"], description="answer language"),
-]
 
 
 @listing(
@@ -125,7 +123,6 @@ class RegionViewSet(ReadOnly):
     model = Wilayah
     serializer_class = s.RegionSerializer
     lookup_field = "code"
-    lookup_value_regex = r"\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?"
 
     def filter_list(self, qs: QuerySet, f: Filters) -> QuerySet:
         qs = f.region(qs, field="code", name="within")
@@ -158,7 +155,7 @@ class WorkerViewSet(ReadOnly):
     def filter_list(self, qs: QuerySet, f: Filters) -> QuerySet:
         qs = f.choice(f.region(qs), "status", PilarStatus.choices)
         kind = f._get("type")
-        return qs.filter(jenis__code=kind) if kind else qs
+        return qs.filter(jenis__code=kind) if kind is not None else qs
 
 
 class RevealMixin:
@@ -205,7 +202,7 @@ class HouseholdViewSet(RevealMixin, ReadOnly):
         return super().get_queryset().order_by("pk")
 
     def filter_list(self, qs: QuerySet, f: Filters) -> QuerySet:
-        return f.integer(f.region(qs), "desil", "desil")
+        return f.integer(f.region(qs), "desil", "desil", low=1, high=10)
 
     @REVEAL_SCHEMA
     @action(detail=True, methods=["post"], url_path="reveal", url_name="reveal")
@@ -220,7 +217,7 @@ class HouseholdViewSet(RevealMixin, ReadOnly):
 @listing(
     s.ResidentSerializer,
     region_param(),
-    int_param("household", "household id"),
+    id_param("household", "household id"),
     choice_param("sex", [("L", "L"), ("P", "P")]),
     *date_params("born", "date of birth"),
 )
@@ -233,10 +230,11 @@ class ResidentViewSet(RevealMixin, ReadOnly):
     reveal_field = "nik"
 
     def get_queryset(self) -> QuerySet:
-        return super().get_queryset().current().order_by("pk")
+        queryset = cast(IndividuQuerySet, super().get_queryset())
+        return queryset.current().order_by("pk")
 
     def filter_list(self, qs: QuerySet, f: Filters) -> QuerySet:
-        qs = f.integer(f.region(qs), "household", "keluarga_id")
+        qs = f.identifier(f.region(qs), "household", "keluarga_id")
         qs = f.choice(qs, "sex", [("L", "L"), ("P", "P")])
         return f.date_range(qs, "born", "birth_date")
 
@@ -268,7 +266,7 @@ class ProgrammeViewSet(ReadOnly):
 @listing(
     s.EnrolmentSerializer,
     region_param(),
-    int_param("program", "programme id"),
+    id_param("program", "programme id"),
     choice_param("status", EnrolmentStatus.choices),
     *date_params("enrolled", "enrolment date"),
 )
@@ -283,7 +281,7 @@ class EnrolmentViewSet(ReadOnly):
         return super().get_queryset().order_by("pk")
 
     def filter_list(self, qs: QuerySet, f: Filters) -> QuerySet:
-        qs = f.integer(f.region(qs), "program", "program_id")
+        qs = f.identifier(f.region(qs), "program", "program_id")
         qs = f.choice(qs, "status", EnrolmentStatus.choices)
         return f.date_range(qs, "enrolled", "enrolled_on")
 
@@ -291,8 +289,8 @@ class EnrolmentViewSet(ReadOnly):
 @listing(
     s.DistributionSerializer,
     region_param(),
-    int_param("program", "programme id"),
-    int_param("period", "period id"),
+    id_param("program", "programme id"),
+    id_param("period", "period id"),
     choice_param("status", DistributionStatus.choices),
     *date_params("distributed", "distribution date"),
 )
@@ -310,8 +308,8 @@ class DistributionViewSet(ReadOnly):
         return super().get_queryset().select_related("enrolment").order_by("pk")
 
     def filter_list(self, qs: QuerySet, f: Filters) -> QuerySet:
-        qs = f.integer(f.region(qs), "program", "enrolment__program_id")
-        qs = f.integer(qs, "period", "period_id")
+        qs = f.identifier(f.region(qs), "program", "enrolment__program_id")
+        qs = f.identifier(qs, "period", "period_id")
         qs = f.choice(qs, "status", DistributionStatus.choices)
         return f.date_range(qs, "distributed", "distributed_on")
 
@@ -345,7 +343,7 @@ class DistributionViewSet(ReadOnly):
     region_param(),
     choice_param("kind", ProposalKind.choices),
     choice_param("status", ProposalStatus.choices),
-    int_param("program", "programme id"),
+    id_param("program", "programme id"),
     *date_params("submitted", "submission date"),
 )
 class ProposalViewSet(ReadOnly):
@@ -361,7 +359,7 @@ class ProposalViewSet(ReadOnly):
     def filter_list(self, qs: QuerySet, f: Filters) -> QuerySet:
         qs = f.choice(f.region(qs), "kind", ProposalKind.choices)
         qs = f.choice(qs, "status", ProposalStatus.choices)
-        qs = f.integer(qs, "program", "program_id")
+        qs = f.identifier(qs, "program", "program_id")
         return f.date_range(qs, "submitted", "submitted_at__date")
 
 
@@ -392,7 +390,7 @@ class CaseViewSet(ReadOnly):
     s.ActivitySerializer,
     region_param(),
     choice_param("status", ActivityStatus.choices),
-    int_param("worker", "social worker (pilar) id"),
+    id_param("worker", "social worker (pilar) id"),
     *date_params("occurred", "activity date"),
 )
 class ActivityViewSet(ReadOnly):
@@ -407,7 +405,7 @@ class ActivityViewSet(ReadOnly):
 
     def filter_list(self, qs: QuerySet, f: Filters) -> QuerySet:
         qs = f.choice(f.region(qs), "status", ActivityStatus.choices)
-        qs = f.integer(qs, "worker", "pilar_id")
+        qs = f.identifier(qs, "worker", "pilar_id")
         return f.date_range(qs, "occurred", "occurred_at__date")
 
 
@@ -429,7 +427,10 @@ class IndicatorViewSet(ReadOnly):
             region_param(),
             OpenApiParameter("indicator", OpenApiTypes.STR, description="indicator code"),
             OpenApiParameter(
-                "month", OpenApiTypes.STR, pattern=r"^\d{4}-\d{2}$", description="YYYY-MM"
+                "month",
+                OpenApiTypes.STR,
+                pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$",
+                description="YYYY-MM",
             ),
         ],
         responses={200: s.RollupSerializer(many=True), **ERRORS},
@@ -447,7 +448,7 @@ class RollupViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
         f = self.filters()
         qs = f.region(self.scoped())
         code = f._get("indicator")
-        if code:
+        if code is not None:
             qs = qs.filter(indicator__code=code)
         month = f._get("month")
         if month is not None:
