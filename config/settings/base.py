@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "garda.api",
 ]
 
 MIDDLEWARE = [
@@ -235,3 +236,38 @@ LOGGING = {
 }
 GARDA_ADMIN_PATH = env("GARDA_ADMIN_PATH", "django-admin")
 GARDA_ENV = "base"
+
+# REST API v1 (garda.api): token (Authorization: Token <key>) or session auth; the same
+# scoping as the pages. Rates per minute per user / per client address for anonymous callers.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "garda.api.authentication.ApiTokenAuthentication",
+        "garda.api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "garda.api.pagination.Pagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "garda.api.throttling.AnonThrottle",
+        "garda.api.throttling.UserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("GARDA_API_RATE_ANON", "30/min"),
+        "user": env("GARDA_API_RATE_USER", "300/min"),
+    },
+    "EXCEPTION_HANDLER": "garda.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Garda API",
+    "DESCRIPTION": "REST API v1 of Garda (Dinas Sosial). Same areas and permissions as the pages.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
