@@ -126,9 +126,11 @@ NAMES = url_names()
 ENTRIES = matrix_entries()
 
 
-def case_params() -> Iterator[Any]:
-    for name in NAMES:
-        entry = ENTRIES.get(name)
+def case_params(names: list[str], entries: dict[str, Entry]) -> Iterator[Any]:
+    """One case per URL name and principal (and area); one failing case per name without an
+    entry."""
+    for name in names:
+        entry = entries.get(name)
         if entry is None:
             yield pytest.param(name, "missing", id=f"{name}-missing")
             continue
@@ -257,7 +259,7 @@ def build_all(world: World, wanted: set[tuple[str, str]]) -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("name", "key"), list(case_params()))
+@pytest.mark.parametrize(("name", "key"), list(case_params(NAMES, ENTRIES)))
 def test_url(world: World, name: str, key: str) -> None:
     assert key != "missing", f"{name} has no entry in the authorization matrix"
     entry = ENTRIES[name]
@@ -278,6 +280,18 @@ def test_url(world: World, name: str, key: str) -> None:
     assert expected_matches(expected, response), (
         f"{entry.method.upper()} {url} as {key}: expected {expected}, got {describe(response)}"
     )
+
+
+def test_the_walk_finds_the_apps_urls_and_leaves_out_only_the_allowlist() -> None:
+    assert {"core:home", "accounts:login", "cases:detail", "monitoring:dashboard"} <= set(NAMES)
+    assert not [name for name in NAMES if name.startswith("admin:") or name == "set_language"]
+    assert not [name for name in NAMES if name.startswith("<unnamed")]
+
+
+def test_a_url_without_an_entry_becomes_a_failing_case() -> None:
+    entry = ENTRIES["core:home"]
+    cases = [param.id for param in case_params(["core:home", "uji:baru"], {"core:home": entry})]
+    assert cases == [f"core:home-{key}" for key in entry.expect] + ["uji:baru-missing"]
 
 
 def test_no_entry_without_url() -> None:

@@ -86,5 +86,9 @@ ENTRIES: dict[str, Entry] = {
     "pilar:import_detail": scoped(manage, batch_kwargs),
     "pilar:import_apply": scoped(manage, batch_kwargs, method="post", ok=302),
     "pilar:export": page(people),
-    "pilar:coverage": page(Perm.VIEW_AGGREGATES),
+    # The coverage of the object region's kecamatan (?wilayah=, a kecamatan or wider).
+    "pilar:coverage": scoped(
+        Perm.VIEW_AGGREGATES,
+        lambda ctx: {"_query": f"wilayah={'.'.join(ctx.code.split('.')[:3])}"},
+    ),
 }

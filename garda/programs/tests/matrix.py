@@ -51,10 +51,14 @@ def period_kwargs(ctx: Ctx) -> dict[str, object]:
 
 
 def reconciliation_kwargs(ctx: Ctx) -> dict[str, object]:
-    """Bangka's programme and its period (the reconciliation of a programme's period)."""
+    """The reconciliation of a programme's period in the object region (?wilayah=)."""
     program = program_in(ctx)
     period = Period.objects.filter(program=program).get()
-    return {"_query": f"program={program.pk}&period={period.pk}"}
+    return {"_query": f"program={program.pk}&period={period.pk}&wilayah={ctx.code}"}
+
+
+def area_kwargs(ctx: Ctx) -> dict[str, object]:
+    return {"_query": f"wilayah={ctx.code}"}
 
 
 def distribution_in(ctx: Ctx) -> Distribution:
@@ -139,7 +143,7 @@ ENTRIES: dict[str, Entry] = {
     "programs:enrolment_suspend": scoped(enrol, enrolment_kwargs),
     "programs:enrolment_resume": scoped(enrol, enrolment_kwargs),
     "programs:enrolment_end": scoped(enrol, enrolment_kwargs),
-    "programs:distribution_list": page(people),
+    "programs:distribution_list": scoped(people, area_kwargs),
     "programs:distribution_bulk": page(record, method="post", ok=302),
     "programs:distribution_upload": page(record),
     "programs:distribution_upload_template": page(record),
@@ -157,9 +161,9 @@ ENTRIES: dict[str, Entry] = {
     "programs:distribution_detail": scoped(people, distribution_kwargs),
     "programs:distribution_record": scoped(record, distribution_kwargs),
     "programs:distribution_file": scoped(people, distribution_file_kwargs),
-    "programs:reconciliation": page(Perm.VIEW_AGGREGATES, build=reconciliation_kwargs),
-    "programs:reconciliation_pdf": page(Perm.VIEW_AGGREGATES, build=reconciliation_kwargs),
-    "programs:reconciliation_xlsx": page(Perm.VIEW_AGGREGATES, build=reconciliation_kwargs),
+    "programs:reconciliation": scoped(Perm.VIEW_AGGREGATES, reconciliation_kwargs),
+    "programs:reconciliation_pdf": scoped(Perm.VIEW_AGGREGATES, reconciliation_kwargs),
+    "programs:reconciliation_xlsx": scoped(Perm.VIEW_AGGREGATES, reconciliation_kwargs),
     "programs:proposal_list": page(people),
     "programs:proposal_create": page(propose),
     "programs:proposal_create_kind": page(propose, build=lambda ctx: {"kind": "baru"}),
