@@ -46,6 +46,7 @@ from ..reconciliation import (
     rupiah,
     status_headers,
 )
+from ..selectors import programs_managed_by
 from ..services import distributions as services
 
 UPLOAD_TEMPLATE_FILENAME = "template-penyaluran.xlsx"
@@ -171,7 +172,10 @@ class DistributionPlanView(ScopedMixin, View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: Any) -> HttpResponse:
-        period = get_object_or_404(Period.objects.select_related("program"), pk=pk)
+        managed = programs_managed_by(self.actor)
+        period = get_object_or_404(
+            Period.objects.select_related("program").filter(program__in=managed), pk=pk
+        )
         try:
             planned = services.distribution_plan(actor=self.actor, period=period)
         except GardaError as error:
