@@ -158,12 +158,26 @@ STATICFILES_DIRS = [
 # Uploaded documents (decrees, certificates, photos). Never served directly: only through views
 # that check the user's area, so there is no MEDIA_URL route.
 MEDIA_ROOT = Path(env("GARDA_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+STORAGES = {
+    "default": {"BACKEND": "garda.core.storage.GardaFileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 GARDA_MAX_UPLOAD_MB = int(env("GARDA_MAX_UPLOAD_MB", "8"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Resident imports (DTKS layout) may be large: a million rows is about 150 MB of CSV. A job
 # whose worker has been silent this long is offered a restart.
 GARDA_MAX_IMPORT_MB = int(env("GARDA_MAX_IMPORT_MB", "300"))
 GARDA_IMPORT_STALE_MINUTES = int(env("GARDA_IMPORT_STALE_MINUTES", "15"))
+# Retention of personal data, in days per kind (None keeps that kind for ever); applied by
+# `manage.py apply_retention` (daily). See garda/core/retention.py for what each kind covers.
+GARDA_RETENTION: dict[str, int | None] = {
+    "import_files": 30,  # uploaded DTKS / member import files, after the import finished
+    "audit_reads": 2 * 365,  # audit events of reads (view, reveal, export); writes are kept
+    "notifications_read": 365,  # notifications already read
+    "login_attempts": 90,  # failed logins
+    "photo_uploads": 7,  # unfinished chunked photo uploads (row + partial file)
+    "task_results": 30,  # finished background-task rows
+}
 
 EMAIL_BACKEND_NAME = env("GARDA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 MAILERS: dict[str, dict[str, object]] = {"default": {"BACKEND": EMAIL_BACKEND_NAME}}
