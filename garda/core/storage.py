@@ -19,7 +19,7 @@ class StorageFull(GardaError):
 class GardaFileSystemStorage(FileSystemStorage):
     def _save(self, name: str, content: Any) -> str:
         try:
-            return super()._save(name, content)
+            return super()._save(name, content)  # type: ignore[misc]  # not in django-stubs
         except OSError as error:
             if error.errno in DISK_FULL:
                 raise StorageFull(
