@@ -4,6 +4,8 @@ per operation, the whole run well under a minute."""
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from config.wsgi import application
@@ -17,7 +19,19 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 
 
 @pytest.fixture
-def staff_token(bangka, settings) -> str:
+def in_test_transaction():
+    """Requests run through the real WSGI handler, whose end-of-request signal closes a
+    connection left outside autocommit (the test's transaction, on PostgreSQL): disconnect it
+    during the run, as Django's test client does."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def staff_token(bangka, settings, in_test_transaction) -> str:
     from django.conf import settings as django_settings
 
     settings.REST_FRAMEWORK = {
