@@ -55,7 +55,7 @@ ACTOR = "retention"  # the audit trail's actor name for runs without a user
 
 def policy() -> dict[str, int | None]:
     """The retention period of every kind, in days (None: kept)."""
-    configured: dict[str, Any] = getattr(settings, "GARDA_RETENTION", {}) or {}
+    configured: dict[str, Any] = settings.GARDA_RETENTION or {}
     unknown = set(configured) - set(DEFAULTS)
     if unknown:
         raise ValueError(f"GARDA_RETENTION has unknown kinds: {', '.join(sorted(unknown))}")
