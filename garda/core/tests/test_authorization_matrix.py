@@ -23,6 +23,10 @@ and is found by importing ``<app>.tests.matrix`` for every installed app of Gard
 - ``page(perm, ...)`` for a URL without an object of an area: ``"<role>"`` cases, `ok` or 403.
 - ``everyone()`` (any logged-in user) and ``public()`` (anybody).
 - ``"anonymous"``: LOGIN (302 to the login page) by default; 401 for JSON endpoints.
+- A builder may add ``"_query"`` to the kwargs it returns: a query string for the URL (pages
+  about a region named in ``?wilayah=``, a report named in ``?laporan=``).
+- Objects are shared through ``ctx.world.once(key, make)``: the same key in two apps' modules
+  is the same object (``("keluarga", code)`` is a household of two in ``code``).
 
 Statuses are ints, a tuple of ints (any of them), or LOGIN. Actions are POSTed with ``data``
 (empty by default): the permission outcome is what is checked, so an allowed POST answers 302
