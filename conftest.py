@@ -2,6 +2,7 @@ import importlib
 
 import pytest
 from django.apps import apps
+from django.utils import translation
 
 from garda.wilayah.loader import BANGKA_SOURCE, wilayah_load
 from garda.wilayah.models import Kind, Level, Wilayah
@@ -33,3 +34,13 @@ def bangka(db) -> None:
         )
         for module, function in REFERENCE_DATA:
             getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture
+def english(settings):
+    """For modules that assert Garda's English wording (the msgids) of pages and refusals:
+    `pytestmark = pytest.mark.usefixtures("english")`. The Indonesian catalogue is checked as a
+    whole by garda/core/tests/test_translations.py."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

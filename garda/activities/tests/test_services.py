@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from garda.accounts.roles import Role
 from garda.audit.models import AuditEvent
@@ -70,7 +70,7 @@ def test_a_report_outside_the_area_is_refused(worker):
 
 def test_an_account_without_a_psm_profile_cannot_report():
     user = make_user(Role.PSM, LUMUT)
-    with pytest.raises(NotAllowed, match="not linked"):
+    with translation.override("en"), pytest.raises(NotAllowed, match="not linked"):
         f.report(user)
 
 

@@ -35,6 +35,14 @@ from .factories import (
 pytestmark = pytest.mark.usefixtures("bangka")
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """Refusals are asserted by their English wording; the Indonesian catalogue's completeness
+    is checked by garda/core/tests/test_translations.py."""
+    with translation.override("en"):
+        yield
+
+
 def kinds(case: Case) -> list[str]:
     return list(CaseEvent.objects.filter(case=case).values_list("kind", flat=True))
 

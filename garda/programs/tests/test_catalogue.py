@@ -124,6 +124,7 @@ def test_a_programme_is_run_by_a_province_or_a_district(admin) -> None:
     assert refusal.value.field == "wilayah"
 
 
+@pytest.mark.usefixtures("english")
 def test_rules_are_checked_with_clear_messages(admin) -> None:
     with pytest.raises(GardaError) as refusal:
         program_create(actor=admin, data=program_data(min_age=70, max_age=60))
@@ -183,6 +184,7 @@ def test_changing_only_the_rules_bumps_the_version(admin) -> None:
 # --- periods ---------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("english")
 def test_periods_are_ordered_and_do_not_overlap(admin) -> None:
     program = make_program(wilayah=BANGKA)
     first = period_add(
@@ -390,7 +392,7 @@ def test_list_shows_counts_inside_the_users_area_in_few_queries(
     row = next(p for p in response.context["programs"] if p.pk == program.pk)
     assert (row.active_count, row.period_count) == (2, 2)
     html = response.content.decode()
-    assert "Rp1.250.000" in html
+    assert "Rp 1.250.000" in html
     assert "Program Keluarga Harapan (PKH)" in html
     staf = client_for(make_user(Role.STAF_DINAS, BANGKA))
     row = next(

@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import Workbook
 
 from garda.accounts.roles import Role
@@ -215,6 +215,7 @@ class TestStatusRules:
             (S.RETURNED, S.SCHEDULED),
         ],
     )
+    @pytest.mark.usefixtures("english")
     def test_refused_backwards_and_from_final_statuses(self, bangka, first, then):
         d = make_distribution()
         if first == S.DELIVERED:
@@ -239,7 +240,7 @@ class TestStatusRules:
         d = make_distribution()
         deliver(d)
         d.refresh_from_db()
-        with pytest.raises(InvalidState, match="already recorded"):
+        with translation.override("en"), pytest.raises(InvalidState, match="already recorded"):
             deliver(d)
 
     @pytest.mark.parametrize("status", [S.FAILED, S.RETURNED])
@@ -257,7 +258,7 @@ class TestStatusRules:
             deliver(d, distributed_on=None)
         assert no_date.value.field == "distributed_on"
         tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-        with pytest.raises(GardaError, match="future") as future:
+        with translation.override("en"), pytest.raises(GardaError, match="future") as future:
             deliver(d, distributed_on=tomorrow)
         assert future.value.field == "distributed_on"
         with pytest.raises(GardaError) as no_channel:
@@ -318,6 +319,7 @@ class TestStatusRules:
 
 
 class TestBulkFromList:
+    @pytest.mark.usefixtures("english")
     def test_all_or_nothing(self, bangka):
         program = make_program()
         rows = [make_distribution(LUMUT, program=program) for _ in range(3)]
@@ -506,7 +508,10 @@ class TestUpload:
         assert Distribution.objects.get().status == S.FAILED
 
     def test_a_file_without_the_columns(self, households):
-        with pytest.raises(GardaError, match="lacks the columns") as refused:
+        with (
+            translation.override("en"),
+            pytest.raises(GardaError, match="lacks the columns") as refused,
+        ):
             services.distribution_upload(
                 actor=psm(), program=households["program"], content=csv_file(header="nama;status")
             )

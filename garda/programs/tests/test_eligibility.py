@@ -109,6 +109,7 @@ def test_filter_by_one_ppks_type(staf) -> None:
     assert candidates(program, staf, ppks_type=fakir.pk) == {poor.pk}
 
 
+@pytest.mark.usefixtures("english")
 def test_any_member_within_the_age_range(staf) -> None:
     program = make_program(min_age=60, max_age=70)
     at_least = make_keluarga_with_members(code=LUMUT, ages=[30, 60])
@@ -153,6 +154,7 @@ def test_age_boundaries_on_a_birthday(bangka) -> None:
     assert years_before(datetime.date(2024, 2, 29), 1) == datetime.date(2023, 2, 28)
 
 
+@pytest.mark.usefixtures("english")
 def test_areas_rule(staf) -> None:
     program = make_program(areas=[BELINYU])
     inside = make_keluarga_with_members(code=BINTET)
@@ -229,6 +231,7 @@ def test_individual_programme_uses_the_persons_own_ppks_and_age(staf) -> None:
     assert eligibility_problems(program, household_status)
 
 
+@pytest.mark.usefixtures("english")
 def test_individual_programme_takes_only_current_living_residents(staf) -> None:
     program = make_program(target_unit=TargetUnit.INDIVIDUAL)
     alive = make_person(code=LUMUT)
@@ -243,6 +246,7 @@ def test_individual_programme_takes_only_current_living_residents(staf) -> None:
     assert "not a current resident" in eligibility_problems(program, dead)[0]
 
 
+@pytest.mark.usefixtures("english")
 def test_the_wrong_kind_of_participant_is_named(staf) -> None:
     household_programme = make_program(target_unit=TargetUnit.HOUSEHOLD)
     person = make_person(code=LUMUT)

@@ -99,6 +99,7 @@ def test_an_ended_enrolment_is_reactivated_with_an_event(staf) -> None:
     assert Enrolment.objects.filter(program=program).count() == 1
 
 
+@pytest.mark.usefixtures("english")
 def test_a_suspended_participant_is_resumed_not_enrolled_again(staf) -> None:
     program = make_program()
     keluarga = make_keluarga_with_members(code=LUMUT)
@@ -108,6 +109,7 @@ def test_a_suspended_participant_is_resumed_not_enrolled_again(staf) -> None:
     assert "resume" in refusal.value.message
 
 
+@pytest.mark.usefixtures("english")
 def test_someone_who_does_not_meet_the_rules_is_refused_with_the_reason(staf) -> None:
     program = make_program(max_desil=4, name="PKH Uji")
     keluarga = make_keluarga_with_members(code=LUMUT, desil=7)
@@ -142,6 +144,7 @@ def test_enrol_needs_the_permission_in_the_participants_desa(bangka) -> None:
 # --- quotas ----------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("english")
 def test_over_quota_is_refused_naming_the_desa_and_the_numbers(staf) -> None:
     program = make_program(name="Sembako Uji")
     make_quota(program, LUMUT, 2)
@@ -172,6 +175,7 @@ def test_a_kecamatan_quota_counts_all_its_desa(staf) -> None:
     )
 
 
+@pytest.mark.usefixtures("english")
 def test_bulk_enrol_is_all_or_nothing_against_the_quota(staf) -> None:
     program = make_program()
     make_quota(program, LUMUT, 2)
@@ -204,6 +208,7 @@ def test_bulk_enrol_refuses_all_when_one_fails_the_rules(staf) -> None:
     assert not Enrolment.objects.exists()
 
 
+@pytest.mark.usefixtures("english")
 def test_resume_checks_the_quota(staf) -> None:
     program = make_program()
     make_quota(program, LUMUT, 1)
@@ -439,6 +444,7 @@ def test_candidates_page_lists_filters_and_enrols_the_ticked(
     assert EnrolmentEvent.objects.count() == 2
 
 
+@pytest.mark.usefixtures("english")
 def test_candidates_page_shows_the_quota_refusal_and_keeps_the_ticks(staf) -> None:
     program = make_program()
     make_quota(program, LUMUT, 1)
