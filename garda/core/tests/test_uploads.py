@@ -3,6 +3,7 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from PIL import Image
 
 from garda.core.uploads import DOCUMENT, PHOTO, clean_upload
@@ -63,7 +64,7 @@ def test_heic_photo_is_converted_to_jpeg():
 
 def test_damaged_heic_is_refused_with_a_clear_message():
     heic = SimpleUploadedFile("IMG_1.HEIC", b"\x00\x00\x00\x18ftypheic\x00\x00", "image/heic")
-    with pytest.raises(ValidationError, match="rusak"):
+    with translation.override("id"), pytest.raises(ValidationError, match="rusak"):
         clean_upload(heic, PHOTO)
 
 
