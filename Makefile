@@ -34,8 +34,10 @@ run: install
 
 test: test-sqlite test-postgres
 
+# The browser journeys run once, against PostgreSQL (the production database); everything else
+# runs on both databases.
 test-sqlite: install
-	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS) --ignore=e2e
 
 test-postgres: install
 	@$(PY) scripts/check_postgres.py "$(PG_URL)"

@@ -23,6 +23,11 @@ def bangka(db) -> None:
     """Kabupaten Bangka (8 kecamatan, 81 desa) and, as "another district", Bangka Barat 19.02,
     with the reference data. Loaded again when a transactional test has flushed the database.
     """
+    load_bangka()
+
+
+def load_bangka() -> None:
+    """What the `bangka` fixture loads, for module-scoped fixtures that build once."""
     if not Wilayah.objects.filter(code="19.01").exists():
         wilayah_load(source=BANGKA_SOURCE, scope="19.01")
         Wilayah.objects.create(

@@ -4,9 +4,11 @@ failures and returns, the same on every run, and a second run writes nothing."""
 import datetime
 
 import pytest
+from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from conftest import load_bangka
 from garda.accounts.demo import build_demo_accounts
 from garda.pilar.demo import build_demo_pillars
 from garda.programs.demo import build_demo_programs, build_demo_proposals, recent_periods
@@ -25,13 +27,27 @@ from garda.programs.models import (
 )
 from garda.registry.demo import build_demo_residents
 
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def built(django_db_setup, django_db_blocker):
+    """The demo district built once for the module (the residents take a while), then removed:
+    the programmes' demo and the proposals' demo, each run twice."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        load_bangka()
+        build_demo_accounts()
+        build_demo_pillars()
+        build_demo_residents()
+        programs = build_demo_programs()
+        proposals = build_demo_proposals(), build_demo_proposals()
+        yield programs, proposals
+        transaction.set_rollback(True)
+
 
 @pytest.fixture
-def demo(bangka):
-    build_demo_accounts()
-    build_demo_pillars()
-    build_demo_residents()
-    return build_demo_programs()
+def demo(built):
+    return built[0]
 
 
 def test_participants_follow_the_programmes_rules(demo):
@@ -107,8 +123,8 @@ def test_recent_periods_are_the_previous_and_the_current_quarter():
     )
 
 
-def test_proposals_at_every_step_and_objections_open_decided_lapsed(demo):
-    result = build_demo_proposals()
+def test_proposals_at_every_step_and_objections_open_decided_lapsed(built):
+    result, again = built[1]
     assert result.created
     statuses = set(Proposal.objects.values_list("status", flat=True))
     assert statuses == set(ProposalStatus.values)
@@ -128,5 +144,4 @@ def test_proposals_at_every_step_and_objections_open_decided_lapsed(demo):
         ObjectionStatus.DISMISSED,
         ObjectionStatus.LAPSED,
     }
-    again = build_demo_proposals()
     assert (again.created, again.proposals, again.objections) == (False, 8, 3)
