@@ -34,10 +34,12 @@ run: install
 
 test: test-sqlite test-postgres
 
-# The browser journeys run once, against PostgreSQL (the production database); everything else
-# runs on both databases.
+# What does not depend on the database runs once, against PostgreSQL (the production
+# database): the browser journeys, the authorization matrix (every URL x role x area) and the
+# API fuzzing. Everything else runs on both databases.
+ONCE = e2e garda/core/tests/test_authorization_matrix.py garda/api/tests/test_fuzz.py
 test-sqlite: install
-	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS) --ignore=e2e
+	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS) $(addprefix --ignore=,$(ONCE))
 
 test-postgres: install
 	@$(PY) scripts/check_postgres.py "$(PG_URL)"
