@@ -1,12 +1,45 @@
-"""A real server: every secret from the environment, HTTPS only."""
+"""A real server: every secret from the environment, HTTPS only, mail sent, a shared cache.
+
+`manage.py check --deploy` passes with no warning (garda/core/tests/test_deploy_check.py).
+"""
+
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
 from .base import env, env_bool
 
+
+def fernet_keys(value: str) -> list[str]:
+    """The encryption keys, each checked now: a bad key would otherwise surface as a server
+    error on the first page that shows a NIK."""
+    keys = [key.strip() for key in value.split(",") if key.strip()]
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"GARDA_ENCRYPTION_KEYS: key {position} is not a Fernet key (32 url-safe "
+                "base64-encoded bytes; make one with `python -c 'from cryptography.fernet "
+                "import Fernet; print(Fernet.generate_key().decode())'`)"
+            ) from None
+    if not keys:
+        raise ImproperlyConfigured("GARDA_ENCRYPTION_KEYS must hold at least one key")
+    return keys
+
+
+def blind_index_key(value: str) -> str:
+    # An HMAC key shorter than its hash (32 bytes) weakens every blind index (NIK lookups).
+    if len(value) < 32:
+        raise ImproperlyConfigured("GARDA_BLIND_INDEX_KEY must be at least 32 characters long")
+    return value
+
+
 DEBUG = False
 SECRET_KEY = env("GARDA_SECRET_KEY")
-GARDA_ENCRYPTION_KEYS = env("GARDA_ENCRYPTION_KEYS").split(",")
-GARDA_BLIND_INDEX_KEY = env("GARDA_BLIND_INDEX_KEY")
+GARDA_ENCRYPTION_KEYS = fernet_keys(env("GARDA_ENCRYPTION_KEYS"))
+GARDA_BLIND_INDEX_KEY = blind_index_key(env("GARDA_BLIND_INDEX_KEY"))
+
 SECURE_SSL_REDIRECT = env_bool("GARDA_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
@@ -16,6 +49,23 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_NAME = "__Host-sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
+# The language choice is a cookie too: HTTPS only, never read by scripts, not sent cross-site.
+LANGUAGE_COOKIE_SECURE = True
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# The API's rate limits count in the cache, so every process and every app server must share
+# it: Redis when GARDA_REDIS_URL is set, otherwise a table in the database
+# (`manage.py createcachetable` once at install).
+_REDIS_URL = env("GARDA_REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS_URL}
+        if _REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "garda_cache"}
+    )
+}
+
 STORAGES = {
     "default": {"BACKEND": "garda.core.storage.GardaFileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
