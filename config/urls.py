@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 
 urlpatterns = [
     path("", include("garda.core.urls")),
+    path("", include("garda.ops.urls")),  # /health/ and /metrics
     path("akun/", include("garda.accounts.urls")),
     path("wilayah/", include("garda.wilayah.urls")),
     path("audit/", include("garda.audit.urls")),

@@ -10,6 +10,7 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from garda.core.crypto import development_key
+from garda.ops.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "garda.notifications",
     "garda.activities",
     "garda.monitoring",
+    "garda.ops",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -56,6 +58,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so it counts, times and logs the answer of every middleware below too.
+    "garda.ops.middleware.RequestObservationMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "garda.core.middleware.LanguageMiddleware",
@@ -117,14 +121,24 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# The password policy (ADR 0019): Django's rules plus Indonesian common words, the person's own
+# data and region, variety, and "not the current one". Garda's User has `name`, not
+# first_name/last_name, so the similarity check is told which attributes to compare.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "name", "email", "phone")},
+    },
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 10},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "garda.accounts.password_validation.IndonesianCommonPasswordValidator"},
+    {"NAME": "garda.accounts.password_validation.PersonalInformationValidator"},
+    {"NAME": "garda.accounts.password_validation.CharacterVarietyValidator"},
+    {"NAME": "garda.accounts.password_validation.NotCurrentPasswordValidator"},
 ]
 
 # Sessions end after 30 idle minutes (each request renews them) and at most after 12 hours.
@@ -179,17 +193,25 @@ GARDA_RETENTION: dict[str, int | None] = {
     "task_results": 30,  # finished background-task rows
 }
 
-EMAIL_BACKEND_NAME = env("GARDA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-MAILERS: dict[str, dict[str, object]] = {"default": {"BACKEND": EMAIL_BACKEND_NAME}}
-if EMAIL_BACKEND_NAME.endswith("smtp.EmailBackend"):
-    MAILERS["default"]["OPTIONS"] = {
-        "host": env("GARDA_EMAIL_HOST", "localhost"),
-        "port": int(env("GARDA_EMAIL_PORT", "587")),
-        "username": env("GARDA_EMAIL_USER", ""),
-        "password": env("GARDA_EMAIL_PASSWORD", ""),
-        "use_tls": env_bool("GARDA_EMAIL_TLS", True),
-        "timeout": 20,
-    }
+CONSOLE_EMAIL = "django.core.mail.backends.console.EmailBackend"
+
+
+def mailers(backend: str) -> dict[str, dict[str, object]]:
+    """The MAILERS setting for `backend`; SMTP reads its server from GARDA_EMAIL_*."""
+    default: dict[str, object] = {"BACKEND": backend}
+    if backend.endswith("smtp.EmailBackend"):
+        default["OPTIONS"] = {
+            "host": env("GARDA_EMAIL_HOST", "localhost"),
+            "port": int(env("GARDA_EMAIL_PORT", "587")),
+            "username": env("GARDA_EMAIL_USER", ""),
+            "password": env("GARDA_EMAIL_PASSWORD", ""),
+            "use_tls": env_bool("GARDA_EMAIL_TLS", True),
+            "timeout": 20,
+        }
+    return {"default": default}
+
+
+MAILERS = mailers(env("GARDA_EMAIL_BACKEND", CONSOLE_EMAIL))
 DEFAULT_FROM_EMAIL = env("GARDA_FROM_EMAIL", "garda@localhost")
 
 IMAGE_SOURCES: list[str] = [CSP.SELF, "data:"]
@@ -240,14 +262,17 @@ GARDA_MAP_ATTRIBUTION = env("GARDA_MAP_ATTRIBUTION", "")  # e.g. "© OpenStreetM
 if GARDA_MAP_TILES:  # the pages draw the tiles as <image> elements: the browser must load them
     IMAGE_SOURCES.append(urlsplit(GARDA_MAP_TILES)._replace(path="", query="").geturl())
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("GARDA_LOG_LEVEL", "INFO")},
-    # WeasyPrint reports every rendering step at INFO.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
-}
+# Logs go to standard error: JSON lines on a server (GARDA_LOG_FORMAT=json; see garda/ops/logs.py
+# for the fields), readable text on a laptop.
+LOGGING = logging_config(
+    log_format=env("GARDA_LOG_FORMAT", "text"), level=env("GARDA_LOG_LEVEL", "INFO")
+)
+# Operations (garda.ops): /health/ fails when a background task has waited longer than this or
+# when the media or backup folder's disk has less free space; /metrics needs this bearer token.
+GARDA_HEALTH_MAX_TASK_WAIT_MINUTES = int(env("GARDA_HEALTH_MAX_TASK_WAIT_MINUTES", "30"))
+GARDA_HEALTH_MIN_FREE_MB = int(env("GARDA_HEALTH_MIN_FREE_MB", "1024"))
+GARDA_BACKUP_DIR = Path(env("GARDA_BACKUP_DIR", str(BASE_DIR / "var" / "backups")))
+GARDA_METRICS_TOKEN = env("GARDA_METRICS_TOKEN", "")
 GARDA_ADMIN_PATH = env("GARDA_ADMIN_PATH", "django-admin")
 GARDA_ENV = "base"
 
