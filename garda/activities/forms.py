@@ -6,12 +6,13 @@ import uuid
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from garda.accounts.models import User
 from garda.accounts.roles import Perm
+from garda.cases.models import ACTIVE_STATUSES, Case
 from garda.pilar.forms import VillageChoiceField
 from garda.pilar.models import Pilar
 from garda.programs.models import Program
@@ -54,6 +55,23 @@ def report_regions(user: User) -> QuerySet[Wilayah]:
     )
 
 
+def _uuid_or_none(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+class CaseChoiceField(forms.ModelChoiceField):
+    """A social case the reporter may see (VIEW_CASES). Any such case is accepted; the list
+    offers the open ones. A case outside the area gets the same answer as a missing one."""
+
+    default_error_messages = {"invalid_choice": _("There is no such case in your area.")}
+
+    def label_from_instance(self, obj: Case) -> str:
+        return f"{obj.number} · {obj.title}"  # the short title holds no names, by design
+
+
 class ActivityForm(forms.Form):
     client_uuid = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
     jenis = forms.ModelChoiceField(
@@ -71,6 +89,11 @@ class ActivityForm(forms.Form):
     )
     program = forms.ModelChoiceField(
         Program.objects.filter(is_active=True), label=_("Programme"), required=False
+    )
+    case = CaseChoiceField(
+        Case.objects.none(),
+        label=_("Social case"),
+        required=False,
     )
     latitude = forms.DecimalField(
         label=_("Latitude"), min_value=-90, max_value=90, required=False, widget=forms.HiddenInput
@@ -105,7 +128,23 @@ class ActivityForm(forms.Form):
             field = self.fields[name]
             assert isinstance(field, forms.ModelMultipleChoiceField)  # noqa: S101
             field.queryset = model.objects.visible_to(actor, Perm.VIEW_PEOPLE)
+        self._offer_cases(actor)
         self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+
+    def _offer_cases(self, actor: User) -> None:
+        field = self.fields["case"]
+        assert isinstance(field, CaseChoiceField)  # noqa: S101
+        visible = Case.objects.visible_to(actor, Perm.VIEW_CASES)
+        field.queryset = visible
+
+        def offered() -> list[tuple[str, str]]:
+            # Evaluated only when the form is drawn: the open cases, and the one chosen.
+            value = self["case"].value()
+            chosen = Q(pk=_uuid_or_none(getattr(value, "pk", value)))
+            cases = visible.filter(Q(status__in=ACTIVE_STATUSES) | chosen).order_by("-reported_at")
+            return [("", "—"), *((str(c.pk), field.label_from_instance(c)) for c in cases)]
+
+        field.widget.choices = offered
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

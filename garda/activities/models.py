@@ -18,6 +18,9 @@ from garda.core.scoping import ScopedQuerySet
 class ActivityType(models.Model):
     """A kind of field activity (home visit, ground check...). Data an administrator extends."""
 
+    # The kind whose report is about a social case: the capture page offers the case for it.
+    CASE_HANDLING = "penanganan_kasus"
+
     code = models.SlugField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=100)
     is_active = models.BooleanField(_("active"), default=True)
@@ -100,6 +103,14 @@ class Activity(BaseModel):
     )
     individuals = models.ManyToManyField(
         "registry.Individu", verbose_name=_("residents"), blank=True, related_name="+"
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("social case"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
     )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT

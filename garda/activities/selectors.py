@@ -11,6 +11,7 @@ from django.utils import formats
 
 from garda.accounts.models import User
 from garda.accounts.roles import Perm
+from garda.cases.models import Case
 from garda.pilar.models import Pilar
 from garda.wilayah.models import Wilayah
 
@@ -30,6 +31,17 @@ def activity_list(*, fetched_by: User, filters: dict[str, Any]) -> QuerySet[Acti
         year, month = filters["month"]
         activities = activities.in_month(year, month)
     return activities
+
+
+def case_activities(*, case: Case, fetched_by: User) -> QuerySet[Activity]:
+    """The activity reports about a social case that the user may read, newest first."""
+    return (
+        Activity.objects.visible_to(fetched_by, Perm.VIEW_PEOPLE)
+        .filter(case=case)
+        .select_related("jenis", "pilar", "wilayah")
+        .annotate(photo_count=Count("photos"))
+        .order_by("-occurred_at")
+    )
 
 
 def review_queue(*, fetched_by: User) -> QuerySet[Activity]:

@@ -53,6 +53,7 @@ DATA_FIELDS = (
     "description",
     "participants",
     "program",
+    "case",
 )
 LINK_FIELDS = ("households", "individuals")
 MAX_PHOTOS = 10
@@ -94,6 +95,12 @@ def _check_reports_in(actor: User, code: str) -> None:
         raise NotFound(_("You may report activities only in your own area."), field="wilayah")
 
 
+def _check_case_visible(actor: User, case: Any) -> None:
+    """A report names only a case its author may see; any other reads like a missing one."""
+    if case is not None and not actor.can_in(Perm.VIEW_CASES, case.wilayah_id):
+        raise NotFound(_("There is no such case in your area."), field="case")
+
+
 def _check_own(actor: User, activity: Activity) -> None:
     if activity.reported_by_id != actor.pk:
         raise NotAllowed(_("Only the social worker who wrote this report may change it."))
@@ -115,7 +122,7 @@ def _moment(value: datetime.datetime) -> str:
 def snapshot(values: dict[str, Any]) -> dict[str, Any]:
     """A report's content as plain JSON values, from model objects or a stored report."""
     lat, lon = _decimal(values.get("latitude")), _decimal(values.get("longitude"))
-    program = values.get("program")
+    program, case = values.get("program"), values.get("case")
     return {
         "jenis": getattr(values["jenis"], "code", values["jenis"]),
         "wilayah": getattr(values["wilayah"], "code", values["wilayah"]),
@@ -126,6 +133,7 @@ def snapshot(values: dict[str, Any]) -> dict[str, Any]:
         "description": (values.get("description") or "").strip(),
         "participants": values.get("participants") or 0,
         "program": str(program.pk) if program is not None else None,
+        "case": str(case.pk) if case is not None else None,
         "households": sorted(str(h.pk) for h in values.get("households") or []),
         "individuals": sorted(str(i.pk) for i in values.get("individuals") or []),
     }
@@ -195,6 +203,7 @@ def activity_create(
     pilar = reporter_profile(actor)
     cleaned = _clean(data)
     _check_reports_in(actor, cleaned["wilayah"].code)
+    _check_case_visible(actor, cleaned["case"])
     try:
         with transaction.atomic():
             activity = audited_create(
@@ -246,6 +255,7 @@ def activity_update(
         )
     cleaned = _clean(data)
     _check_reports_in(actor, cleaned["wilayah"].code)
+    _check_case_visible(actor, cleaned["case"])
     links_before = {n: sorted(o.pk for o in getattr(activity, n).all()) for n in LINK_FIELDS}
     changed = audited_update(activity, actor=actor, data=cleaned)
     links_after = {n: sorted(o.pk for o in data.get(n) or []) for n in LINK_FIELDS if n in data}

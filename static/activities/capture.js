@@ -185,6 +185,13 @@
   }
   document.getElementById("gps").addEventListener("click", locate);
 
+  // The case a report is about: offered for case handling, or when one is already chosen.
+  const caseField = document.getElementById("case-field");
+  function showCase() {
+    caseField.hidden = form.elements.jenis.value !== caseField.dataset.kind && !form.elements.case.value;
+  }
+  form.elements.jenis.addEventListener("change", showCase);
+
   function localNow() {
     const d = new Date();
     d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
@@ -194,6 +201,7 @@
   function freshForm() {
     form.elements.client_uuid.value = newUuid();
     form.elements.occurred_at.value = localNow();
+    showCase();
   }
 
   // --- saving a report into the queue ------------------------------------------------------
@@ -205,7 +213,7 @@
     const fields = new FormData(form);
     const data = {};
     for (const name of ["jenis", "occurred_at", "wilayah", "description", "participants",
-      "program", "latitude", "longitude", "accuracy_m"]) {
+      "program", "case", "latitude", "longitude", "accuracy_m"]) {
       const value = fields.get(name);
       data[name] = value === null || value === "" ? null : String(value);
     }

@@ -18,13 +18,14 @@ from django.views.generic import DetailView, FormView, ListView, View
 
 from garda.accounts.roles import Perm
 from garda.audit.services import audit_view
+from garda.cases.models import Case
 from garda.core.errors import GardaError
 from garda.core.views import PartialMixin, ScopedActionView, ScopedMixin, ServiceFormMixin
 from garda.registry.models import Individu, Keluarga
 
 from .. import selectors, services
 from ..forms import ActivityFilterForm, ActivityForm, ReturnForm
-from ..models import Activity, Photo, Status
+from ..models import Activity, ActivityType, Photo, Status
 
 
 class ActivityListView(ScopedMixin, PartialMixin, ListView):
@@ -70,7 +71,7 @@ def _photo_uuid(report: uuid.UUID, index: int) -> uuid.UUID:
 class CaptureView(ScopedMixin, ServiceFormMixin, FormView):
     """The capture form. With JavaScript (the phone app) it saves to the on-device queue and
     syncs; without, it posts here like any form. `?keluarga=` / `?individu=` link a resident
-    from their page (outside the area: 404)."""
+    from their page, `?kasus=` a social case from its page (outside the area: 404)."""
 
     model = Activity
     permission = Perm.REPORT_ACTIVITIES
@@ -80,20 +81,33 @@ class CaptureView(ScopedMixin, ServiceFormMixin, FormView):
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "actor": self.actor}
 
+    def linked(self, key: str, model: Any, permission: str) -> Any:
+        """The record `?<key>=<pk>` names, if the user may see it; 404 otherwise."""
+        value = self.request.GET.get(key)
+        if not value:
+            return None
+        try:
+            pk = uuid.UUID(value)
+        except ValueError as error:
+            raise Http404 from error
+        return get_object_or_404(model.objects.visible_to(self.actor, permission), pk=pk)
+
     def get_initial(self) -> dict[str, Any]:
         initial = super().get_initial()
         for key, model, name in (
             ("keluarga", Keluarga, "households"),
             ("individu", Individu, "individuals"),
         ):
-            value = self.request.GET.get(key)
-            if value:
-                try:
-                    pk = uuid.UUID(value)
-                except ValueError as error:
-                    raise Http404 from error
-                visible = model.objects.visible_to(self.actor, Perm.VIEW_PEOPLE)
-                initial[name] = [get_object_or_404(visible, pk=pk)]
+            record = self.linked(key, model, Perm.VIEW_PEOPLE)
+            if record is not None:
+                initial[name] = [record]
+        case = self.linked("kasus", Case, Perm.VIEW_CASES)
+        if case is not None:
+            initial |= {
+                "case": case,
+                "jenis": ActivityType.CASE_HANDLING,
+                "wilayah": case.wilayah_id,
+            }
         return initial
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -103,6 +117,7 @@ class CaptureView(ScopedMixin, ServiceFormMixin, FormView):
         except GardaError as error:
             context["reporter_error"] = error.message
         context["max_photos"] = services.MAX_PHOTOS
+        context["case_handling"] = ActivityType.CASE_HANDLING
         return context
 
     def perform(self, form: ActivityForm) -> HttpResponse:
@@ -145,7 +160,7 @@ class ActivityDetailView(ScopedMixin, DetailView):
         return (
             super()
             .get_queryset()
-            .select_related("jenis", "pilar", "wilayah__parent", "program", "verified_by")
+            .select_related("jenis", "pilar", "wilayah__parent", "program", "verified_by", "case")
         )
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -167,6 +182,10 @@ class ActivityDetailView(ScopedMixin, DetailView):
             "photos": activity.photos.all(),
             "households": activity.households.all(),
             "individuals": activity.individuals.all(),
+            # The case only for who may open it: that someone has a case is itself private.
+            "case": activity.case
+            if activity.case and actor.can_in(Perm.VIEW_CASES, activity.case.wilayah_id)
+            else None,
             "can_submit": own and activity.is_editable,
             "can_verify": can_verify,
             "return_form": ReturnForm() if can_verify else None,
@@ -212,6 +231,7 @@ class ActivityUpdateView(ScopedMixin, ServiceFormMixin, FormView):
             "description": activity.description,
             "participants": activity.participants,
             "program": activity.program_id,
+            "case": activity.case_id,
             "latitude": activity.latitude,
             "longitude": activity.longitude,
             "accuracy_m": activity.accuracy_m,

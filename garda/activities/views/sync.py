@@ -13,6 +13,7 @@ import json
 import uuid
 from typing import Any
 
+from django import forms
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
@@ -95,14 +96,7 @@ class ActivitySyncView(JsonScopedMixin, View):
         data["client_uuid"] = str(client_uuid)
         form = ActivityForm(data=_form_data(data), actor=self.actor)
         if not form.is_valid():
-            return _error(
-                400,
-                _("Some fields are not valid."),
-                errors={
-                    name: [error["message"] for error in errors]
-                    for name, errors in form.errors.get_json_data().items()
-                },
-            )
+            return _error(400, _("Some fields are not valid."), errors=_form_errors(form))
         try:
             result = services.activity_sync(
                 actor=self.actor,
@@ -132,6 +126,16 @@ class ActivitySyncView(JsonScopedMixin, View):
             },
             status=201 if result.outcome == "created" else 200,
         )
+
+
+def _form_errors(form: forms.Form) -> dict[str, list[str]]:
+    """The form's errors, each named by its field's label: the phone shows them as text."""
+    named = {}
+    for name, errors in form.errors.get_json_data().items():
+        field = form.fields.get(name)
+        prefix = f"{field.label}: " if field is not None and field.label else ""
+        named[name] = [prefix + error["message"] for error in errors]
+    return named
 
 
 def _form_data(data: dict[str, Any]) -> Any:

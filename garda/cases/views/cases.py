@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, ListView, UpdateView
 
 from garda.accounts.roles import Perm
+from garda.activities.selectors import case_activities
 from garda.audit.services import audit_view
 from garda.core.errors import ConcurrentEdit
 from garda.core.views import PartialMixin, ScopedMixin, ServiceFormMixin
@@ -118,6 +119,8 @@ class CaseDetailView(ScopedMixin, DetailView):
         return {
             **super().get_context_data(**kwargs),
             **selectors.case_page(case=case),
+            "activities": list(case_activities(case=case, fetched_by=actor)),
+            "can_report_activity": actor.can_in(Perm.REPORT_ACTIVITIES, case.wilayah_id),
             "can_handle": can_handle,
             "can_approve": status == Status.CLOSING
             and actor.can_in(Perm.APPROVE_CASE_CLOSING, case.wilayah_id),
