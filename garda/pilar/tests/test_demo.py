@@ -1,14 +1,15 @@
 """The demo's social pillars: the coverage names exactly the desa left uncovered, the data is
 consistent (history rows, accounts, officers, decrees, NIKs), and a second run adds nothing."""
 
-import io
 import re
 from collections import Counter
 
 import pytest
-from django.core.management import call_command
+from django.db import transaction
 from django.db.models import Count, Max, Q
 
+from conftest import load_bangka
+from garda.accounts.demo import build_demo_accounts
 from garda.accounts.models import User
 from garda.audit.models import AuditEvent
 from garda.core.nik import check_nik
@@ -16,7 +17,7 @@ from garda.core.testing import BANGKA, BELINYU, client_for
 from garda.wilayah.models import Level, Wilayah
 
 from ..coverage import coverage_by_area
-from ..demo import SK_SIGNED_BY, UNCOVERED_DESA, demo_plan
+from ..demo import SK_SIGNED_BY, UNCOVERED_DESA, build_demo_pillars, demo_plan
 from ..models import (
     PSM,
     TKSK,
@@ -34,10 +35,28 @@ from ..models import (
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module")
+def built(django_db_setup, django_db_blocker):
+    """The pillars' part of the demo built once for the module, twice (the second run must add
+    nothing), then removed."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        load_bangka()
+        build_demo_accounts()
+        first = build_demo_pillars()
+        counts = _counts()
+        second = build_demo_pillars()
+        yield first, second, counts
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo(db):
-    call_command("demo", stdout=io.StringIO())
+def demo(built):
     return User.objects.get(username="admin")
+
+
+def _counts() -> tuple[int, ...]:
+    models = (Pilar, StatusEvent, Placement, Decree, Training, IpsmOfficer, AuditEvent)
+    return tuple(model.objects.count() for model in models)
 
 
 def test_coverage_names_exactly_the_uncovered_desa(demo):
@@ -139,26 +158,11 @@ def test_niks_are_valid_bangka_niks_and_unique(demo):
     assert people.aggregate(last=Max("birth_date"))["last"].year < 2008
 
 
-def test_running_twice_creates_nothing(demo):
-    def counts() -> tuple[int, ...]:
-        return tuple(
-            model.objects.count()
-            for model in (
-                Pilar,
-                StatusEvent,
-                Placement,
-                Decree,
-                Training,
-                IpsmOfficer,
-                AuditEvent,
-            )
-        )
-
-    before = counts()
-    out = io.StringIO()
-    call_command("demo", stdout=out)
-    assert counts() == before
-    assert "(0 " in out.getvalue()
+def test_running_twice_creates_nothing(built):
+    first, second, counts_after_first = built
+    assert first.created == first.members > 0
+    assert (second.created, second.members) == (0, first.members)
+    assert _counts() == counts_after_first
 
 
 def test_plan_is_deterministic(bangka):
