@@ -5,7 +5,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/garda
 PYTEST_ARGS ?= -n 2 -q
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run test test-sqlite test-postgres lint install assets messages clean
+.PHONY: run test test-sqlite test-postgres lint install assets messages clean deploy-check
 
 $(PY):
 	"$$(scripts/find-python)" -m venv $(VENV)
@@ -45,6 +45,13 @@ test-sqlite: install
 test-postgres: install
 	@$(PY) scripts/check_postgres.py "$(PG_URL)"
 	DATABASE_URL="$(PG_URL)" DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS) --ignore-glob='*/test_demo.py'
+
+# The production configuration of deploy/ brought up on 127.0.0.1 (gunicorn, a worker, nginx
+# with a self-signed certificate, a throwaway database on PG_URL's server), checked from the
+# outside and taken down again: scripts/deploy_check.py. About two minutes.
+deploy-check: install
+	@$(PY) scripts/check_postgres.py "$(PG_URL)"
+	PG_URL="$(PG_URL)" $(PY) scripts/deploy_check.py
 
 lint: install
 	$(VENV)/bin/ruff check .
