@@ -36,25 +36,30 @@ Prints the load phases and a Markdown table for docs/benchmarks.md.
 """
 
 import argparse
-import base64
 import datetime
 import os
 import random
-import secrets
-import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import django
+from _common import (
+    Clock,
+    bench_url,
+    client_for,
+    copy_rows,
+    drop_database,
+    fresh_database,
+    make_user,
+    measure,
+    request,
+    throwaway_environment,
+)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/garda_bench_recon"
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 SEED = 1902
 BENEFIT = 750_000
@@ -75,72 +80,6 @@ MIX = [
     (0.30, 0.05, 0.01, 0.64),
 ]
 STATUSES = ("tersalurkan", "gagal", "dikembalikan", "dijadwalkan")
-
-
-def throwaway_environment(url: str) -> None:
-    """Production settings with keys made for this run only."""
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.production"
-    os.environ["DATABASE_URL"] = url
-    os.environ["GARDA_SECRET_KEY"] = secrets.token_urlsafe(50)
-    os.environ["GARDA_ENCRYPTION_KEYS"] = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-    os.environ["GARDA_BLIND_INDEX_KEY"] = secrets.token_urlsafe(32)
-    os.environ["GARDA_ALLOWED_HOSTS"] = "testserver"
-    os.environ.setdefault("GARDA_STATIC_ROOT", tempfile.mkdtemp(prefix="garda-bench-static-"))
-    os.environ["GARDA_LOG_LEVEL"] = "WARNING"
-
-
-def fresh_database(url: str) -> None:
-    import psycopg
-
-    server, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(url: str) -> None:
-    import psycopg
-    from django.db import connections
-
-    connections.close_all()
-    server, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.phases: list[tuple[str, float]] = []
-
-    def __call__(self, name: str, function: Callable[..., Any], *args: Any) -> Any:
-        start = time.perf_counter()
-        result = function(*args)
-        self.phases.append((name, time.perf_counter() - start))
-        print(f"  {name}: {self.phases[-1][1]:.1f} s", file=sys.stderr, flush=True)
-        return result
-
-
-def copy_rows(model: Any, rows: list[dict[str, Any]]) -> None:
-    """COPY `rows` into the model's table; columns not in a row take the field's default."""
-    from django.db import connection
-    from django.utils import timezone
-
-    now = timezone.now()
-    fields = model._meta.concrete_fields
-    columns = ", ".join(f'"{f.column}"' for f in fields)
-    defaults = {f.attname: f.get_default() for f in fields}
-    defaults |= {"created_at": now, "updated_at": now}
-    if "version" in defaults:
-        defaults["version"] = 1
-    names = [f.attname for f in fields]
-    connection.ensure_connection()
-    raw = connection.connection
-    with (
-        raw.cursor() as cursor,
-        cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row([row[n] if n in row else defaults[n] for n in names])
 
 
 def build(participants: int, clock: Clock) -> dict[str, Any]:
@@ -242,60 +181,10 @@ def build(participants: int, clock: Clock) -> dict[str, Any]:
 
 
 def users() -> tuple[Any, Any]:
-    from garda.accounts.models import RoleAssignment, User
     from garda.accounts.roles import Role
 
-    def make(username: str, role: str, code: str) -> Any:
-        user = User.objects.create_user(
-            username=username, password=None, name=username, wilayah_id=code
-        )
-        RoleAssignment.objects.create(
-            user=user, role=role, wilayah_id=code, valid_from=datetime.date(2020, 1, 1)
-        )
-        return user
-
-    staff = make("bench.staf", Role.STAF_DINAS, DISTRICT)
-    return staff, make("bench.viewer", Role.VIEWER, KECAMATAN)
-
-
-def client_for(user: Any) -> Any:
-    from django.test import Client
-
-    from garda.accounts.twofactor import SESSION_VERIFIED
-
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[SESSION_VERIFIED] = True
-    session.save()
-    return client
-
-
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return statistics.median(ordered) * 1000, p95 * 1000
-
-
-def measure(run: Callable[[], Any], runs: int, warm_up: int = 3) -> tuple[float, float]:
-    for _ in range(warm_up):
-        run()
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        run()
-        samples.append(time.perf_counter() - start)
-    return percentiles(samples)
-
-
-def request(client: Any, url: str, expect: str) -> Callable[[], int]:
-    def run() -> int:
-        response = client.get(url, secure=True)
-        if response.status_code != 200 or expect not in response["Content-Type"]:
-            raise SystemExit(f"{url}: {response.status_code} {response['Content-Type']}")
-        return len(response.content)
-
-    return run
+    staff = make_user("bench.staf", Role.STAF_DINAS, DISTRICT)
+    return staff, make_user("bench.viewer", Role.VIEWER, KECAMATAN)
 
 
 RAW = (
@@ -330,9 +219,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--explain", action="store_true", help="print the aggregate's plan")
     args = parser.parse_args()
-    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
-    if not url.startswith("postgres"):
-        sys.exit("This benchmark needs PostgreSQL (BENCH_DATABASE_URL=postgres://...).")
+    url = bench_url(DEFAULT_URL)
     throwaway_environment(url)
     started = time.perf_counter()
     fresh_database(url)

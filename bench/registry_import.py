@@ -30,15 +30,13 @@ import io
 import os
 import pstats
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import django
+from _common import bench_url, drop_database, fresh_database
 
-BASE = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE))
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/garda_bench_import"
 
 HEADER = [
@@ -72,19 +70,6 @@ LAST = [
     "Permata", "Ramadhan", "Maulana", "Fauzi", "Anggraini", "Purnama", "Effendi", "Sari",
 ]  # fmt: skip
 RELATIONS = ["Kepala Keluarga", "Istri", "Anak"]
-
-
-def fresh_database(url: str, *, drop_only: bool = False) -> None:
-    import psycopg
-
-    server, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        connection.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name]
-        )
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        if not drop_only:
-            connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def person_name(i: int) -> str:
@@ -223,7 +208,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile the write step")
     args = parser.parse_args()
 
-    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    url = bench_url(DEFAULT_URL)
     work = Path(tempfile.mkdtemp(prefix="garda-bench-"))
     os.environ["DATABASE_URL"] = url
     os.environ["GARDA_MEDIA_ROOT"] = str(work / "media")
@@ -240,11 +225,8 @@ def main() -> None:
         django.setup()
         run(args, work)
     finally:
-        from django.db import connections
-
-        connections.close_all()
         if not args.keep:
-            fresh_database(url, drop_only=True)
+            drop_database(url)
         for item in sorted(work.rglob("*"), reverse=True):
             item.unlink() if item.is_file() else item.rmdir()
         work.rmdir()

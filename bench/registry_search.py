@@ -41,19 +41,26 @@ import argparse
 import datetime
 import os
 import random
-import statistics
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 import django
+from _common import (
+    Clock,
+    bench_url,
+    copy_rows,
+    drop_database,
+    fresh_database,
+    make_user,
+    percentiles,
+    secondary_indexes,
+)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/garda_bench_registry"
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 SEED = 1901
 PSM_DESA = "19.01.01.1001"  # Kelurahan Sungailiat
@@ -77,39 +84,6 @@ HAKKA_SYLLABLES = [
     "Min", "Kiong", "Nam", "Lan", "Mei", "Fung", "Nyuk", "Fa", "Moi", "Lian", "Hiung", "Jit",
     "Sui", "Kui", "A", "Tjoen", "Bun", "Ngit", "Sen", "Chong", "Khi", "Phin", "Song", "Hon",
 ]  # fmt: skip
-
-
-def fresh_database(url: str) -> None:
-    import psycopg
-
-    server, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(url: str) -> None:
-    import psycopg
-    from django.db import connections
-
-    connections.close_all()
-    server, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-
-class Clock:
-    """Named phases of the load, for the record."""
-
-    def __init__(self) -> None:
-        self.phases: list[tuple[str, float]] = []
-
-    def __call__(self, name: str, function: Callable[..., Any], *args: Any) -> Any:
-        start = time.perf_counter()
-        result = function(*args)
-        self.phases.append((name, time.perf_counter() - start))
-        print(f"  {name}: {self.phases[-1][1]:.1f} s", file=sys.stderr, flush=True)
-        return result
 
 
 # --- the population ----------------------------------------------------------------------------
@@ -244,45 +218,6 @@ def protect(population: Population) -> None:
         person["mother_key"] = ""
 
 
-def copy_rows(model: Any, rows: list[dict[str, Any]], encrypted: dict[str, str]) -> None:
-    """COPY `rows` into the model's table. Columns not in a row take the field's default;
-    `encrypted` maps an encrypted field to the row key holding its ready ciphertext."""
-    from django.db import connection
-    from django.utils import timezone
-
-    now = timezone.now()
-    fields = model._meta.concrete_fields
-    columns = ", ".join(f'"{f.column}"' for f in fields)
-    defaults = {f.attname: f.get_default() for f in fields}
-    defaults |= {"created_at": now, "updated_at": now}
-    if "version" in defaults:
-        defaults["version"] = 1
-    sources = [encrypted.get(f.attname, f.attname) for f in fields]
-    names = [f.attname for f in fields]
-    raw = connection.connection
-    with (
-        raw.cursor() as cursor,
-        cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row(
-                [row[s] if s in row else defaults[n] for s, n in zip(sources, names, strict=True)]
-            )
-
-
-def secondary_indexes(table: str) -> list[tuple[str, str]]:
-    """(name, definition) of the table's indexes that back no constraint."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = %s "
-            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
-            [table],
-        )
-        return cursor.fetchall()
-
-
 def load(population: Population, clock: Clock) -> None:
     from django.db import connection, transaction
 
@@ -357,11 +292,6 @@ def typo(name: str, rng: random.Random) -> str:
             word = word[: at - 1] + word[at] + word[at - 1] + word[at + 1 :]
     words[index] = word
     return " ".join(words)
-
-
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered) * 1000, statistics.quantiles(ordered, n=20)[18] * 1000
 
 
 def measure(
@@ -440,19 +370,11 @@ def raw_everyone(_query: str) -> int:
 
 
 def users() -> tuple[Any, Any]:
-    from garda.accounts.models import RoleAssignment, User
     from garda.accounts.roles import Role
 
-    def make(username: str, role: str, code: str) -> Any:
-        user = User.objects.create_user(
-            username=username, password=None, name=username, wilayah_id=code
-        )
-        RoleAssignment.objects.create(
-            user=user, role=role, wilayah_id=code, valid_from=datetime.date(2020, 1, 1)
-        )
-        return User.objects.get(pk=user.pk)
-
-    return make("bench.staf", Role.STAF_DINAS, "19.01"), make("bench.psm", Role.PSM, PSM_DESA)
+    return make_user("bench.staf", Role.STAF_DINAS, "19.01"), make_user(
+        "bench.psm", Role.PSM, PSM_DESA
+    )
 
 
 def explain(user: Any, query: str) -> None:
@@ -528,9 +450,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     households = args.households or round(args.residents / 3.33)
-    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
-    if not url.startswith("postgres"):
-        sys.exit("This benchmark needs PostgreSQL (BENCH_DATABASE_URL=postgres://...).")
+    url = bench_url(DEFAULT_URL)
     os.environ["DATABASE_URL"] = url
     started = time.perf_counter()
     if not args.reuse:

@@ -127,8 +127,8 @@ def workbook(report: MonitoringReport) -> bytes:
             [_("Mean score"), "0-100", None, board.total.score],
             [_("PSM rows scored"), _("count"), None, board.total.scored],
             [_("Villages"), _("count"), None, board.villages],
-            [_("Villages without an active PSM"), _("count"), None, len(board.without_psm)],
-            [_("Villages with no activity"), _("count"), None, len(board.without_activity)],
+            [_("Villages without an active PSM"), _("count"), None, board.without_psm_count],
+            [_("Villages with no activity"), _("count"), None, board.without_activity_count],
             *[
                 [i.name, str(units.get(i.unit, i.unit)), i.weight, board.total.values.get(i.pk)]
                 for i in board.indicators

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, F, Q, Sum, Value
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Sum, Value
 from django.db.models.functions import Left
 from django.utils import formats, timezone
 
@@ -25,6 +25,7 @@ from .rollups import Targets, achievement, first_of_month, next_month, previous_
 CODE_LENGTH = {Level.PROVINSI: 2, Level.KABUPATEN: 5, Level.KECAMATAN: 8, Level.DESA: 13}
 SUPPORT_BELOW = Decimal(60)  # a score under this: the PSM needs support
 BUCKETS = [(0, 20), (20, 40), (40, 60), (60, 80), (80, 101)]
+COVERAGE_LISTED = 100  # villages named in each coverage list of a dashboard
 ONE_PLACE = Decimal("0.1")
 
 
@@ -108,8 +109,11 @@ class Dashboard:
     trend: list[tuple[datetime.date, Decimal | None]]
     year: int | None = None
     villages: int = 0
+    # The first COVERAGE_LISTED villages of each kind by code, and how many there are in all.
     without_psm: list[Wilayah] = field(default_factory=list)
     without_activity: list[Wilayah] = field(default_factory=list)
+    without_psm_count: int = 0
+    without_activity_count: int = 0
 
     @property
     def label(self) -> str:
@@ -287,32 +291,34 @@ def score_trend(
 
 
 def _coverage(area: Wilayah, month: datetime.date, indicators: list[Indicator]) -> dict:
-    villages = list(
-        Wilayah.objects.within(area.code)
-        .filter(level=Level.DESA, is_active=True)
-        .select_related("parent")
-        .order_by("code")
-    )
-    served = set(
-        Pilar.objects.within(area.code)
-        .active()
-        .of_type(PSM)
-        .values_list("wilayah_id", flat=True)
-        .distinct()
-    )
+    """Villages without an active PSM and without activity in the month: counted by the
+    database, and the first COVERAGE_LISTED of each named (a province has thousands of
+    villages; the page names a few, the counts are whole). Three queries."""
+    villages = Wilayah.objects.within(area.code).filter(level=Level.DESA, is_active=True)
+    served = Exists(Pilar.objects.active().of_type(PSM).filter(wilayah_id=OuterRef("code")))
     counted = activity_indicator(indicators)
-    active: set[str] = set()
-    if counted is not None:
-        active = set(
-            Rollup.objects.within(area.code)
-            .filter(month=month, indicator=counted, numerator__gt=0)
-            .values_list("wilayah_id", flat=True)
-            .distinct()
+    reported = Exists(
+        Rollup.objects.filter(
+            wilayah_id=OuterRef("code"), month=month, indicator=counted, numerator__gt=0
         )
+    )
+    counts = villages.aggregate(
+        total=Count("pk"),
+        without_psm=Count("pk", filter=~served),
+        without_activity=Count("pk", filter=~reported),
+    )
+
+    def first(unmatched: Any) -> list[Wilayah]:
+        return list(
+            villages.exclude(unmatched).select_related("parent").order_by("code")[:COVERAGE_LISTED]
+        )
+
     return {
-        "villages": len(villages),
-        "without_psm": [v for v in villages if v.code not in served],
-        "without_activity": [v for v in villages if v.code not in active],
+        "villages": counts["total"],
+        "without_psm": first(served),
+        "without_psm_count": counts["without_psm"],
+        "without_activity": first(reported),
+        "without_activity_count": counts["without_activity"],
     }
 
 

@@ -1,4 +1,5 @@
-"""The scheduled refresh: the command and the task recompute the current and previous month."""
+"""The scheduled refresh: the command and the task recompute the current and previous month;
+the refresh of one desa's month queued once a change to a report in it commits."""
 
 import datetime
 import io
@@ -6,13 +7,15 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult, get_date_max
 
-from garda.core.testing import LUMUT
+from garda.core.testing import BINTET, LUMUT
 
 from ..models import Rollup
 from ..rollups import first_of_month, previous_month
-from ..tasks import refresh_rollups_task
+from ..tasks import refresh_desa_month_soon, refresh_desa_month_task, refresh_rollups_task
 from . import factories as f
+from .factories import MONTH, at
 
 
 def test_the_command_refreshes_the_current_and_previous_month(bangka):
@@ -39,3 +42,33 @@ def test_the_task_runs_the_same_refresh(bangka):
     f.psm(LUMUT)
     result = refresh_rollups_task.enqueue()
     assert result.return_value == Rollup.objects.count() > 0
+
+
+def test_a_desa_month_is_refreshed_once_the_change_commits(
+    bangka, django_capture_on_commit_callbacks
+):
+    _pilar, user = f.psm(LUMUT)
+    f.psm(BINTET)
+    f.report(user, LUMUT, occurred=at(3), submitted=at(3))
+    with django_capture_on_commit_callbacks() as callbacks:
+        refresh_desa_month_soon(LUMUT, at(3))
+        assert not Rollup.objects.exists()  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    counted = Rollup.objects.get(wilayah_id=LUMUT, indicator__code="kegiatan_lapangan")
+    assert (counted.month, counted.value) == (MONTH, 1)
+    assert not Rollup.objects.filter(wilayah_id=BINTET).exists()  # only the desa asked for
+
+
+def test_a_refresh_already_waiting_is_not_queued_again(bangka, django_capture_on_commit_callbacks):
+    _pilar, user = f.psm(LUMUT)
+    f.report(user, LUMUT, occurred=at(3), submitted=at(3))
+    DBTaskResult.objects.create(
+        args_kwargs={"args": [LUMUT, MONTH.isoformat()], "kwargs": {}},
+        task_path=refresh_desa_month_task.module_path,
+        backend_name="default",
+        run_after=get_date_max(),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        refresh_desa_month_soon(LUMUT, at(20))
+    assert not Rollup.objects.exists()  # the waiting task will do it

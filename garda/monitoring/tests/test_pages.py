@@ -271,6 +271,24 @@ def test_district_dashboard_drills_to_kecamatan_with_scores(scored):
     assert f"?wilayah={BELINYU}" in response.content.decode()
 
 
+def test_coverage_names_the_first_villages_and_counts_them_all(scored, monkeypatch):
+    from .. import selectors
+
+    monkeypatch.setattr(selectors, "COVERAGE_LISTED", 2)
+    client = client_for(make_user(Role.STAF_DINAS, BANGKA))
+    board = client.get(reverse("monitoring:dashboard"), {"bulan": MONTH_PARAM}).context["board"]
+    villages = Wilayah.objects.within(BANGKA).filter(level=4).count()
+    assert board.villages == villages
+    assert board.without_psm_count == villages - 2  # A serves Lumut, B the other Belinyu desa
+    assert board.without_activity_count == villages - 1  # only Lumut reported
+    assert [v.code for v in board.without_psm] == sorted(
+        Wilayah.objects.within(BANGKA)
+        .filter(level=4)
+        .exclude(code__in=[LUMUT, "19.01.02.2008"])
+        .values_list("code", flat=True)
+    )[:2]
+
+
 def test_a_desa_shows_its_psms_to_coordinators_and_only_totals_to_viewers(scored):
     coordinator = client_for(make_user(Role.KOORDINATOR, BELINYU))
     response = coordinator.get(
