@@ -268,7 +268,7 @@ def nginx_site(site: Site, env: dict[str, str], cert: Path, key: Path) -> str:
         ("server_name garda.example.go.id;", "server_name 127.0.0.1;"),
         ("server 127.0.0.1:8000;", f"server {env['GARDA_BIND']};"),
         ("alias /srv/garda/var/static/;", f"alias {env['GARDA_STATIC_ROOT']}/;"),
-        ("root /var/www/letsencrypt;", f"root {site.folder('acme')};"),
+        ("root /var/www/html;", f"root {site.folder('acme')};"),
         # Not on port 443: the redirect and the host Garda sees must carry the port.
         ("https://$host$request_uri", f"https://$host:{site.https_port}$request_uri"),
         ("proxy_set_header Host $host;", "proxy_set_header Host $http_host;"),
@@ -401,6 +401,14 @@ def check_front_door(browser: Browser, site: Site, env: dict[str, str]) -> None:
         plain.status == 301
         and plain.headers["Location"] == f"{site.https}/akun/masuk/?next=/kasus/",
         f"HTTP redirects to HTTPS with the path and query ({plain.headers['Location']})",
+    )
+
+    challenge = site.folder("acme/.well-known/acme-challenge") / "token-123"
+    challenge.write_text("certbot was here")
+    answer = browser.request(f"{site.http}/.well-known/acme-challenge/token-123")
+    expect(
+        answer.status == 200 and answer.text == "certbot was here",
+        "certbot's challenge is answered over HTTP (certificate renewal)",
     )
 
     css_url = re.search(r'href="(/static/[^"]+\.css)"', login.text)
