@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "garda.core.context_processors.navigation",
             ],
+            "builtins": ["garda.core.templatetags.money"],
         },
     },
 ]

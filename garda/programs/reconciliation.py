@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from garda.accounts.models import User
 from garda.accounts.roles import Perm
+from garda.core.money import rupiah
 from garda.reports.charts import BAD, NEUTRAL, OK, WARN, Bar, BarChart, Series
 from garda.wilayah.models import Level, Wilayah
 
@@ -28,11 +29,6 @@ S = DistributionStatus
 # The order of the columns: what happened, then what is still open.
 STATUSES = (S.DELIVERED, S.FAILED, S.RETURNED, S.SCHEDULED)
 COLORS = {S.DELIVERED: OK, S.FAILED: BAD, S.RETURNED: WARN, S.SCHEDULED: NEUTRAL}
-
-
-def rupiah(value: float) -> str:
-    """Rp 1.500.000 (Indonesian grouping in Indonesian; the active language's otherwise)."""
-    return "Rp " + formats.number_format(int(value), force_grouping=True)
 
 
 def code_at_level(code: str, level: int) -> str:

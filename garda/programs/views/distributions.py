@@ -25,6 +25,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView, V
 from garda.accounts.roles import Perm
 from garda.audit.services import audit_view
 from garda.core.errors import GardaError
+from garda.core.money import rupiah
 from garda.core.pdf import render_pdf
 from garda.core.scoping import area_condition
 from garda.core.views import PartialMixin, ScopedMixin, ServiceFormMixin
@@ -43,7 +44,6 @@ from ..reconciliation import (
     Reconciliation,
     reconciliation,
     reconciliation_rows,
-    rupiah,
     status_headers,
 )
 from ..selectors import programs_managed_by
