@@ -20,7 +20,7 @@ def createadmin(*args: str) -> str:
     return out.getvalue()
 
 
-def test_creates_an_administrator_of_the_district_with_a_one_time_password(bangka, client):
+def test_creates_an_administrator_of_the_district_with_a_one_time_password(district, client):
     printed = createadmin("admin.dinsos", "--name", "Rina Marlina", "--wilayah", BANGKA)
 
     user = User.objects.get(username="admin.dinsos")
@@ -39,7 +39,7 @@ def test_creates_an_administrator_of_the_district_with_a_one_time_password(bangk
     assert response.status_code == 302  # in; on to the authenticator set-up and a new password
 
 
-def test_superuser_also_opens_the_django_admin(bangka):
+def test_superuser_also_opens_the_django_admin(district):
     createadmin("teknis", "--name", "Tim TI", "--wilayah", BANGKA, "--superuser")
     user = User.objects.get(username="teknis")
     assert user.is_staff and user.is_superuser
@@ -55,7 +55,7 @@ def test_superuser_also_opens_the_django_admin(bangka):
     ],
     ids=["unknown-region", "desa", "taken-username", "bad-username"],
 )
-def test_refusals_are_clear_and_write_nothing(bangka, args, message):
+def test_refusals_are_clear_and_write_nothing(district, args, message):
     createadmin("admin", "--name", "Yang Pertama", "--wilayah", BANGKA)
     counts = (User.objects.count(), RoleAssignment.objects.count(), AuditEvent.objects.count())
     with pytest.raises(CommandError, match=message):

@@ -44,7 +44,7 @@ def records(stream: io.StringIO) -> list[dict]:
 
 
 @pytest.mark.django_db
-def test_access_line_names_the_request_and_the_user_by_id(bangka, json_lines):
+def test_access_line_names_the_request_and_the_user_by_id(district, json_lines):
     user = make_user(Role.STAF_DINAS, BANGKA, username="siti.rahma")
     response = client_for(user).get(reverse("core:home") + "?q=Siti+Rahma")
     assert response.status_code == 200
@@ -60,7 +60,7 @@ def test_access_line_names_the_request_and_the_user_by_id(bangka, json_lines):
 
 
 @pytest.mark.django_db
-def test_records_inside_a_request_carry_its_path_and_the_user_once_loaded(bangka, json_lines):
+def test_records_inside_a_request_carry_its_path_and_the_user_once_loaded(district, json_lines):
     user = make_user(Role.STAF_DINAS, BANGKA)
     request = RequestFactory().get("/kasus/?nik=1901020101900001")
     request.user = SimpleLazyObject(lambda: user)  # type: ignore[assignment]  # as Django sets it

@@ -49,12 +49,12 @@ def test_no_configured_token_means_no_metrics(client, settings):
     assert response.status_code == 401
 
 
-def test_a_logged_in_administrator_needs_the_token_too(bangka):
+def test_a_logged_in_administrator_needs_the_token_too(district):
     admin = make_user(Role.ADMIN_DINAS, BANGKA)
     assert client_for(admin).get(reverse("ops:metrics")).status_code == 401
 
 
-def test_requests_latency_queue_and_sync_backlog(client, token, bangka):
+def test_requests_latency_queue_and_sync_backlog(client, token, district):
     before = samples(client.get(reverse("ops:metrics"), headers=token))
     login = (("method", "GET"), ("status", "200"), ("view", "accounts:login"))
     client.get(reverse("accounts:login") + "?next=/kasus/")
