@@ -6,8 +6,10 @@
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
+from garda.ops.logs import logging_config
+
 from .base import *  # noqa: F403
-from .base import env, env_bool
+from .base import env, env_bool, mailers
 
 
 def fernet_keys(value: str) -> list[str]:
@@ -54,6 +56,9 @@ LANGUAGE_COOKIE_SECURE = True
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 
+# Password-reset links and case notices must reach people: SMTP unless told otherwise.
+MAILERS = mailers(env("GARDA_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"))
+
 # The API's rate limits count in the cache, so every process and every app server must share
 # it: Redis when GARDA_REDIS_URL is set, otherwise a table in the database
 # (`manage.py createcachetable` once at install).
@@ -65,6 +70,12 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "garda_cache"}
     )
 }
+
+# One JSON object per log line (time, level, logger, message, request id, user id, path,
+# status, duration): what journald and a log collector read. GARDA_LOG_FORMAT=text for a person.
+LOGGING = logging_config(
+    log_format=env("GARDA_LOG_FORMAT", "json"), level=env("GARDA_LOG_LEVEL", "INFO")
+)
 
 STORAGES = {
     "default": {"BACKEND": "garda.core.storage.GardaFileSystemStorage"},
