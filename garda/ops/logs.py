@@ -103,11 +103,11 @@ class TextFormatter(logging.Formatter):
     """A line for a developer's terminal, with the request id when there is one."""
 
     def __init__(self) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s%(request)s: %(message)s")
+        super().__init__("%(asctime)s %(levelname)s %(name)s%(request_tag)s: %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
         request_id = getattr(record, "request_id", None)
-        record.request = f" [{request_id[:8]}]" if request_id else ""
+        record.request_tag = f" [{request_id[:8]}]" if request_id else ""
         return super().format(record)
 
 
