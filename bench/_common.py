@@ -46,6 +46,16 @@ def throwaway_environment(url: str) -> None:
     os.environ["GARDA_LOG_LEVEL"] = "WARNING"
 
 
+def setup() -> None:
+    """django.setup(), with the per-request access log quiet (it would drown the report)."""
+    import logging
+
+    import django
+
+    django.setup()
+    logging.getLogger("garda.access").setLevel(logging.WARNING)
+
+
 def _server(url: str, statements: Iterable[str], name: str) -> None:
     import psycopg
 

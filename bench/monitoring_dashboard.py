@@ -45,7 +45,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import django
 from _common import (
     BulkLoad,
     Clock,
@@ -59,6 +58,7 @@ from _common import (
     make_user,
     measure,
     request,
+    setup,
     sql,
     table_sizes,
     throwaway_environment,
@@ -678,7 +678,7 @@ def main() -> None:
     url = bench_url(DEFAULT_URL)
     throwaway_environment(url)
     fresh_database(url)
-    django.setup()
+    setup()
     fixtures = {
         "district": {
             "scope": DISTRICT,

@@ -35,8 +35,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery
+from django.db import connection, transaction
+from django.db.models import Count, Exists, Min, Model, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -483,6 +483,28 @@ def scores_for(
 # --- Refresh -----------------------------------------------------------------------------------
 
 
+def _insert(model: type[Model], fields: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """Write new rows of a rollup table: COPY on PostgreSQL (a month of the whole country is
+    over a million rows, and COPY writes them about ten times faster than INSERT), else
+    bulk_create. `computed_at` is now."""
+    now = timezone.now()
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(
+            [model(**dict(zip(fields, row, strict=True)), computed_at=now) for row in rows],
+            batch_size=1000,
+        )
+        return
+    columns = ", ".join(f'"{name}"' for name in fields)  # attnames: the columns' names
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(  # type: ignore[attr-defined]
+            f'COPY {model._meta.db_table} ({columns}, "computed_at") FROM STDIN'
+        ) as copy,
+    ):
+        for row in rows:
+            copy.write_row((*row, now))
+
+
 @transaction.atomic
 def rollup_refresh(month: datetime.date, wilayah: str | None = None) -> int:
     """Recompute one month's rollups and scores (of one region, or everywhere); returns the
@@ -490,20 +512,13 @@ def rollup_refresh(month: datetime.date, wilayah: str | None = None) -> int:
     month = first_of_month(month)
     figures = compute(month, wilayah)
     _scoped(Rollup.objects.filter(month=month), "wilayah_id", wilayah).delete()
-    Rollup.objects.bulk_create(
+    _insert(
+        Rollup,
+        ["pilar_id", "wilayah_id", "month", "indicator_id", "value", "numerator", "denominator"],
         [
-            Rollup(
-                pilar_id=pilar_id,
-                wilayah_id=desa,
-                month=month,
-                indicator_id=indicator_id,
-                value=figure.value,
-                numerator=figure.numerator,
-                denominator=figure.denominator,
-            )
-            for (pilar_id, desa, indicator_id), figure in figures.items()
+            (pilar_id, desa, month, indicator_id, f.value, f.numerator, f.denominator)
+            for (pilar_id, desa, indicator_id), f in figures.items()
         ],
-        batch_size=1000,
     )
     scores_refresh(month, wilayah, values={k: f.value for k, f in figures.items()})
     return len(figures)
@@ -528,12 +543,10 @@ def scores_refresh(
     scores = scores_for(values, month, Indicator.objects.all())
     with transaction.atomic():
         _scoped(Score.objects.filter(month=month), "wilayah_id", wilayah).delete()
-        Score.objects.bulk_create(
-            [
-                Score(pilar_id=p, wilayah_id=w, month=month, score=score, weight=weight)
-                for (p, w), (score, weight) in scores.items()
-            ],
-            batch_size=1000,
+        _insert(
+            Score,
+            ["pilar_id", "wilayah_id", "month", "score", "weight"],
+            [(p, w, month, score, weight) for (p, w), (score, weight) in scores.items()],
         )
     return len(scores)
 
