@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject, empty
 
 from garda.core.middleware import current_request_context
+from garda.core.redaction import PersonalDataFilter
 
 ACCESS_LOGGER = "garda.access"
 FORMATS = ("json", "text")
@@ -94,8 +95,11 @@ class JsonFormatter(logging.Formatter):
             value = getattr(record, name, None)
             if value is not None:
                 entry[name] = value
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+        # The personal-data filter leaves the exception already rendered (and masked).
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
@@ -121,13 +125,18 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request": {"()": RequestFilter}},
+        "filters": {
+            "request": {"()": RequestFilter},
+            # NIKs, phone numbers, e-mail addresses and PostgreSQL's failing rows are masked in
+            # messages and exception texts before anything is written.
+            "personal_data": {"()": PersonalDataFilter},
+        },
         "formatters": {"json": {"()": JsonFormatter}, "text": {"()": TextFormatter}},
         "handlers": {
             "console": {
                 "class": "logging.StreamHandler",
                 "formatter": log_format,
-                "filters": ["request"],
+                "filters": ["request", "personal_data"],
             }
         },
         "root": {"handlers": ["console"], "level": level},

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from garda.accounts.roles import Role
+from garda.core.redaction import PersonalDataFilter
 from garda.core.testing import BANGKA, client_for, make_user
 from garda.ops.logs import (
     ACCESS_LOGGER,
@@ -30,6 +31,7 @@ def json_lines() -> Iterator[io.StringIO]:
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter())
     handler.addFilter(RequestFilter())
+    handler.addFilter(PersonalDataFilter())  # the handler's filters in logging_config()
     root, access = logging.getLogger(), logging.getLogger(ACCESS_LOGGER)
     level = access.level
     root.addHandler(handler)
@@ -77,18 +79,20 @@ def test_records_inside_a_request_carry_its_path_and_the_user_once_loaded(distri
     assert "1901020101900001" not in json_lines.getvalue()
 
 
-def test_an_exception_is_one_line_with_its_traceback(json_lines):
+def test_an_exception_is_one_line_with_its_traceback_masked(json_lines):
     try:
-        raise ValueError("boom")
+        raise ValueError("no household 1901022007090001")
     except ValueError:
         logging.getLogger("garda.test").exception("failed")
     [line] = records(json_lines)
-    assert line["level"] == "ERROR" and "ValueError: boom" in line["exception"]
+    assert line["level"] == "ERROR" and "ValueError: no household [hidden]" in line["exception"]
+    assert "1901022007090001" not in json_lines.getvalue()
 
 
 def test_text_for_people_and_a_clear_error_for_an_unknown_format():
     config = logging_config(log_format="text", level="INFO")
     assert config["handlers"]["console"]["formatter"] == "text"
+    assert config["handlers"]["console"]["filters"] == ["request", "personal_data"]
     assert config["loggers"][ACCESS_LOGGER]["level"] == "WARNING"  # runserver prints its own
     record = logging.LogRecord("garda.x", logging.INFO, __file__, 1, "hello", None, None)
     record.request_id = "0123456789abcdef"
