@@ -222,20 +222,29 @@ class Photo(BaseModel):
 
 
 class PhotoUpload(BaseModel):
-    """A photo arriving in chunks: how many bytes of `total` are safely stored in `part`.
-    Deleted when the photo is complete and stored as a `Photo`."""
+    """A file arriving in chunks from a phone's queue: how many bytes of `total` are safely
+    stored in `part`. It belongs to a report (a photo) or to a proposal (its evidence).
+    Deleted when the file is complete and stored with its record."""
 
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+")
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    proposal = models.ForeignKey(
+        "programs.Proposal", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     client_uuid = models.UUIDField(editable=False)
     total = models.PositiveIntegerField()
     received = models.PositiveIntegerField(default=0)
     part = models.CharField(max_length=200)
 
-    objects = ActivityChildQuerySet.as_manager()
-
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["client_uuid"], name="one_upload_per_client_uuid")
+            models.UniqueConstraint(fields=["client_uuid"], name="one_upload_per_client_uuid"),
+            models.CheckConstraint(
+                condition=models.Q(activity__isnull=False, proposal__isnull=True)
+                | models.Q(activity__isnull=True, proposal__isnull=False),
+                name="upload_has_one_record",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,5 +1,6 @@
 """Writes about field activities: reports and their status, photos (whole or in chunks, from a
-phone's queue), the idempotent sync of a phone's records, and coordination meetings.
+phone's queue), the idempotent sync of a phone's records, the chunked upload of a proposal's
+evidence drafted on a phone, and coordination meetings.
 
 Idempotency: every report, photo and meeting carries the UUID the phone (or the web form)
 generated. Sending the same record again finds the row it made; sending the same content again
@@ -29,7 +30,14 @@ from garda.audit.models import Action
 from garda.audit.services import audit_record, audited_create, audited_update
 from garda.core.errors import ConcurrentEdit, GardaError, InvalidState, NotAllowed
 from garda.core.uploads import PHOTO, clean_upload
+from garda.monitoring.tasks import refresh_desa_month_soon
 from garda.pilar.models import Pilar
+from garda.programs.models import Proposal
+from garda.programs.services.proposals import (
+    proposal_attach_evidence,
+    proposal_evidence_check,
+    proposal_evidence_received,
+)
 
 from .models import (
     EDITABLE,
@@ -183,6 +191,8 @@ def _event(activity: Activity, actor: User, before: str, after: str, note: str =
     ActivityEvent.objects.create(
         activity=activity, actor=actor, from_status=before, to_status=after, note=note
     )
+    # The desa's monitoring figures follow the report's status without waiting for the schedule.
+    refresh_desa_month_soon(activity.wilayah_id, activity.occurred_at)
 
 
 @transaction.atomic
@@ -492,6 +502,7 @@ def photo_add(
 class ChunkState:
     received: int
     total: int
+    done: bool = False
     photo: Photo | None = None
 
 
@@ -501,15 +512,66 @@ def _part_path(client_uuid: uuid.UUID) -> Path:
     return folder / f"{client_uuid.hex}.part"
 
 
+def _staged_state(client_uuid: uuid.UUID, record: dict[str, Any]) -> ChunkState:
+    upload = PhotoUpload.objects.filter(client_uuid=client_uuid, **record).first()
+    if upload is None:
+        return ChunkState(received=0, total=0)
+    return ChunkState(received=upload.received, total=upload.total)
+
+
+def _receive_chunk(
+    *, record: dict[str, Any], client_uuid: uuid.UUID, offset: int, total: int, chunk: bytes
+) -> tuple[ChunkState, bytes | None]:
+    """Store bytes `offset`..`offset+len(chunk)` of a file of `total` bytes for `record`
+    (`{"activity": ...}` or `{"proposal": ...}`); with the last chunk, the whole content.
+
+    A chunk that starts elsewhere than where the stored part ends is not written; the answer
+    says where to resume. The part file is cut back to the recorded length before writing, so
+    bytes written by a request that died before its commit are never counted twice. Once
+    complete the staging row goes, and the part file after the commit: the caller stores the
+    content in the same transaction, so a refusal keeps both.
+    """
+    limit = settings.GARDA_MAX_UPLOAD_MB * 1024 * 1024
+    if total <= 0 or total > limit:
+        raise GardaError(
+            _("The file is larger than %(mb)s MB. Send a smaller photo or scan.")
+            % {"mb": settings.GARDA_MAX_UPLOAD_MB}
+        )
+    if len(chunk) > CHUNK_LIMIT:
+        raise GardaError(_("A piece of the photo is too large."))
+    upload, _created = PhotoUpload.objects.get_or_create(
+        client_uuid=client_uuid,
+        defaults={**record, "total": total, "part": _part_path(client_uuid).name},
+    )
+    upload = PhotoUpload.objects.select_for_update().get(pk=upload.pk)
+    if any(getattr(upload, f"{name}_id") != owner.pk for name, owner in record.items()):
+        raise NotFound(_("This photo does not exist in your area."))
+    if upload.total != total:
+        raise GardaError(_("The photo changed while it was being sent. Send it again."))
+    if offset != upload.received or offset + len(chunk) > total:
+        return ChunkState(received=upload.received, total=upload.total), None
+    path = _part_path(client_uuid)
+    with open(path, "a+b") as part:
+        part.truncate(upload.received)
+        part.seek(upload.received)
+        part.write(chunk)
+        part.flush()
+    upload.received = offset + len(chunk)
+    upload.save(update_fields=["received", "updated_at"])
+    if upload.received < total:
+        return ChunkState(received=upload.received, total=total), None
+    content = path.read_bytes()[:total]
+    upload.delete()
+    transaction.on_commit(lambda: path.unlink(missing_ok=True))
+    return ChunkState(received=total, total=total, done=True), content
+
+
 def photo_upload_state(*, activity: Activity, client_uuid: uuid.UUID) -> ChunkState:
     """How much of a photo the server holds: where the phone resumes."""
     photo = Photo.objects.filter(client_uuid=client_uuid, activity=activity).first()
     if photo is not None:
-        return ChunkState(received=photo.size, total=photo.size, photo=photo)
-    upload = PhotoUpload.objects.filter(client_uuid=client_uuid, activity=activity).first()
-    if upload is None:
-        return ChunkState(received=0, total=0)
-    return ChunkState(received=upload.received, total=upload.total)
+        return ChunkState(received=photo.size, total=photo.size, done=True, photo=photo)
+    return _staged_state(client_uuid, {"activity": activity})
 
 
 @transaction.atomic
@@ -522,58 +584,72 @@ def photo_chunk(
     total: int,
     chunk: bytes,
 ) -> ChunkState:
-    """Store bytes `offset`..`offset+len(chunk)` of a photo of `total` bytes.
-
-    A chunk that starts elsewhere than where the stored part ends is not written; the answer
-    says where to resume. The part file is cut back to the recorded length before writing, so
-    bytes written by a request that died before its commit are never counted twice. The last
-    chunk turns the part into a `Photo` (through `photo_add`).
-    """
+    """One chunk of a photo of a report (see `_receive_chunk`); the last one turns the part
+    into a `Photo` (through `photo_add`). A photo already stored answers "done"."""
     done = Photo.objects.filter(client_uuid=client_uuid).first()
     if done is not None:
         if done.activity_id != activity.pk:
             raise NotFound(_("This photo does not exist in your area."))
-        return ChunkState(received=done.size, total=done.size, photo=done)
+        return ChunkState(received=done.size, total=done.size, done=True, photo=done)
     _check_adds_photo(actor, activity)
-    limit = settings.GARDA_MAX_UPLOAD_MB * 1024 * 1024
-    if total <= 0 or total > limit:
-        raise GardaError(
-            _("The file is larger than %(mb)s MB. Send a smaller photo or scan.")
-            % {"mb": settings.GARDA_MAX_UPLOAD_MB}
-        )
-    if len(chunk) > CHUNK_LIMIT:
-        raise GardaError(_("A piece of the photo is too large."))
-    upload, _created = PhotoUpload.objects.get_or_create(
+    state, content = _receive_chunk(
+        record={"activity": activity},
         client_uuid=client_uuid,
-        defaults={"activity": activity, "total": total, "part": _part_path(client_uuid).name},
+        offset=offset,
+        total=total,
+        chunk=chunk,
     )
-    upload = PhotoUpload.objects.select_for_update().get(pk=upload.pk)
-    if upload.activity_id != activity.pk:
-        raise NotFound(_("This photo does not exist in your area."))
-    if upload.total != total:
-        raise GardaError(_("The photo changed while it was being sent. Send it again."))
-    if offset != upload.received or offset + len(chunk) > total:
-        return ChunkState(received=upload.received, total=upload.total)
-    path = _part_path(client_uuid)
-    with open(path, "a+b") as part:
-        part.truncate(upload.received)
-        part.seek(upload.received)
-        part.write(chunk)
-        part.flush()
-    upload.received = offset + len(chunk)
-    upload.save(update_fields=["received", "updated_at"])
-    if upload.received < total:
-        return ChunkState(received=upload.received, total=total)
-    content = path.read_bytes()[:total]
+    if content is None:
+        return state
     photo, _new = photo_add(
         actor=actor,
         activity=activity,
         upload=SimpleUploadedFile("foto", content, "application/octet-stream"),
         client_uuid=client_uuid,
     )
-    upload.delete()
-    transaction.on_commit(lambda: path.unlink(missing_ok=True))
-    return ChunkState(received=total, total=total, photo=photo)
+    return ChunkState(received=total, total=total, done=True, photo=photo)
+
+
+def evidence_upload_state(*, proposal: Proposal, field: str, client_uuid: uuid.UUID) -> ChunkState:
+    """How much of a proposal's evidence file the server holds: where the phone resumes."""
+    if proposal_evidence_received(proposal=proposal, field=field, file_uuid=client_uuid):
+        size = getattr(proposal, field).size
+        return ChunkState(received=size, total=size, done=True)
+    return _staged_state(client_uuid, {"proposal": proposal})
+
+
+@transaction.atomic
+def evidence_chunk(
+    *,
+    actor: User,
+    proposal: Proposal,
+    field: str,
+    client_uuid: uuid.UUID,
+    offset: int,
+    total: int,
+    chunk: bytes,
+) -> ChunkState:
+    """One chunk of a proposal's evidence (a house photo, the family card) drafted on a
+    phone; the last one stores it on the proposal (`proposal_attach_evidence`)."""
+    if proposal_evidence_received(proposal=proposal, field=field, file_uuid=client_uuid):
+        return evidence_upload_state(proposal=proposal, field=field, client_uuid=client_uuid)
+    proposal_evidence_check(actor=actor, proposal=proposal, field=field)
+    state, content = _receive_chunk(
+        record={"proposal": proposal},
+        client_uuid=client_uuid,
+        offset=offset,
+        total=total,
+        chunk=chunk,
+    )
+    if content is not None:
+        proposal_attach_evidence(
+            actor=actor,
+            proposal=proposal,
+            field=field,
+            upload=SimpleUploadedFile(field, content, "application/octet-stream"),
+            file_uuid=client_uuid,
+        )
+    return state
 
 
 # --- coordination meetings ----------------------------------------------------------------

@@ -1,4 +1,10 @@
-from .views import meetings, monthly, reports, sync
+from .views import meetings, monthly, proposals, reports, sync
 
 app_name = "activities"
-urlpatterns = sync.urlpatterns + meetings.urlpatterns + monthly.urlpatterns + reports.urlpatterns
+urlpatterns = (
+    sync.urlpatterns
+    + proposals.urlpatterns
+    + meetings.urlpatterns
+    + monthly.urlpatterns
+    + reports.urlpatterns
+)

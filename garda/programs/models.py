@@ -416,6 +416,9 @@ class Proposal(BaseModel):
 
     AUDIT_MASKED_FIELDS = frozenset({"nik", "no_kk", "nik_hash"})
 
+    # The id the phone gave a proposal drafted offline: sent again, it finds this row.
+    # Empty for proposals made on the web form.
+    client_uuid = models.UUIDField(_("device record id"), null=True, blank=True, editable=False)
     kind = models.CharField(_("kind"), max_length=10, choices=ProposalKind.choices)
     status = models.CharField(
         _("status"), max_length=16, choices=ProposalStatus.choices, default=ProposalStatus.DRAFT
@@ -500,6 +503,9 @@ class Proposal(BaseModel):
         indexes = [
             models.Index(fields=["wilayah", "status"]),
             models.Index(fields=["status", "approved_on"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["client_uuid"], name="one_proposal_per_client_uuid")
         ]
 
     def __str__(self) -> str:

@@ -11,10 +11,13 @@ from garda.accounts.roles import Perm, Role
 from garda.activities import services
 from garda.activities.models import Activity, Meeting, Photo
 from garda.activities.tests import factories as f
-from garda.core.testing import LUMUT
+from garda.core.testing import LUMUT, make_user
 from garda.core.tests.matrix import Ctx, Entry, page, public, scoped
 from garda.pilar.models import Pilar
 from garda.pilar.tests.factories import psm_with_account
+from garda.programs.models import Proposal, ProposalKind
+from garda.programs.services.proposals import proposal_create
+from garda.programs.tests.test_proposals import new_entry_data
 
 JSON_ANONYMOUS = 401
 
@@ -62,7 +65,27 @@ def photo_kwargs(ctx: Ctx) -> dict[str, Any]:
 
 def chunk_kwargs(ctx: Ctx) -> dict[str, Any]:
     """The upload state of a new photo of the report (the report is named in the query)."""
-    return {"photo": uuid.UUID(int=1), "_query": f"laporan={draft_in(ctx).client_uuid}"}
+    return {"file": uuid.UUID(int=1), "_query": f"laporan={draft_in(ctx).client_uuid}"}
+
+
+def evidence_kwargs(ctx: Ctx) -> dict[str, Any]:
+    """The upload state of a house photo of a proposal drafted on a phone (in Lumut, the
+    matrix PSM's own)."""
+
+    def make() -> Proposal:
+        actor = ctx.world.psm if ctx.code == LUMUT else make_user(Role.PSM, ctx.code)
+        return proposal_create(
+            actor=actor,
+            kind=ProposalKind.NEW_ENTRY,
+            data=new_entry_data(ctx.code),
+            client_uuid=uuid.uuid4(),
+        )
+
+    proposal = ctx.world.once(("phone-proposal", ctx.code), make)
+    return {
+        "file": uuid.UUID(int=1),
+        "_query": f"usulan={proposal.client_uuid}&berkas=photo_front",
+    }
 
 
 def meeting_kwargs(ctx: Ctx) -> dict[str, Any]:
@@ -105,6 +128,7 @@ def summary_kwargs(ctx: Ctx) -> dict[str, Any]:
 people = Perm.VIEW_PEOPLE
 report = Perm.REPORT_ACTIVITIES
 verify = Perm.VERIFY_ACTIVITIES
+propose = Perm.PROPOSE
 # A report is edited by whoever wrote it: others who may report are refused.
 NOT_THE_REPORTER = {f"{role}:own": 403 for role in (Role.ADMIN_DINAS, Role.KOORDINATOR)}
 # "My monthly report" needs a member profile; without one there is nothing to show.
@@ -114,9 +138,13 @@ ENTRIES: dict[str, Entry] = {
     # The offline app's shell: no data, served to anybody.
     "activities:service_worker": public(),
     "activities:manifest": public(),
-    "activities:sync_session": page(report, anonymous=JSON_ANONYMOUS),
+    # The offline pages serve who reports activities or drafts proposals.
+    "activities:sync_session": page((report, propose), anonymous=JSON_ANONYMOUS),
     "activities:sync_activity": page(report, method="post", ok=400, anonymous=JSON_ANONYMOUS),
     "activities:sync_photo": scoped(report, chunk_kwargs, anonymous=JSON_ANONYMOUS),
+    "activities:sync_proposal": page(propose, method="post", ok=400, anonymous=JSON_ANONYMOUS),
+    "activities:sync_evidence": scoped(propose, evidence_kwargs, anonymous=JSON_ANONYMOUS),
+    "activities:capture_proposal": page(propose),
     "activities:meeting_list": page(people),
     "activities:meeting_create": page(report),
     "activities:meeting_detail": scoped(people, meeting_kwargs),

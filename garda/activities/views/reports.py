@@ -26,6 +26,7 @@ from garda.registry.models import Individu, Keluarga
 from .. import selectors, services
 from ..forms import ActivityFilterForm, ActivityForm, ReturnForm
 from ..models import Activity, ActivityType, Photo, Status
+from .proposals import other_page
 
 
 class ActivityListView(ScopedMixin, PartialMixin, ListView):
@@ -118,6 +119,7 @@ class CaptureView(ScopedMixin, ServiceFormMixin, FormView):
             context["reporter_error"] = error.message
         context["max_photos"] = services.MAX_PHOTOS
         context["case_handling"] = ActivityType.CASE_HANDLING
+        context["other_page"] = other_page(self.actor, current="report")
         return context
 
     def perform(self, form: ActivityForm) -> HttpResponse:

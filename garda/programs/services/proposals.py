@@ -11,14 +11,16 @@ as a by-name-by-address (BNBA) workbook in the DTKS column layout (`proposal_exp
 """
 
 import datetime
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -383,17 +385,20 @@ def proposal_create(
     kind: str,
     data: dict[str, Any],
     files: dict[str, UploadedFile | None] | None = None,
+    client_uuid: uuid.UUID | None = None,
 ) -> Proposal:
     """A draft proposal. `data`: for a new entry `wilayah`, `name`, `nik`, `no_kk` and the
     person's details; otherwise `individu` or `keluarga`, and `program` (aid), `details`
     (correction: field -> proposed value) or `removal_reason` (removal); always
     `justification`, optionally `latitude`/`longitude`. `files`: photo_front, photo_inside,
     photo_kk. A malformed NIK is refused; a NIK that disagrees with the birth date or sex needs
-    a note; a NIK already registered or already proposed is a Duplicate naming the record."""
+    a note; a NIK already registered or already proposed is a Duplicate naming the record.
+    `client_uuid`: the id a phone gave a proposal drafted offline (see `proposal_sync`)."""
     fields = _proposal_fields(actor=actor, kind=kind, data=data, existing=None)
     proposal = audited_create(
         Proposal,
         actor=actor,
+        client_uuid=client_uuid,
         kind=kind,
         status=ProposalStatus.DRAFT,
         proposed_by=actor,
@@ -428,6 +433,94 @@ def proposal_update(
         data={**fields, **_clean_files(files)},
         expected_version=expected_version,
     )
+
+
+# --- drafted offline, on a phone ------------------------------------------------------------
+
+
+def _differing(stored: Proposal, fields: dict[str, Any]) -> list[str]:
+    """The names of `fields` whose value differs from the stored proposal's."""
+    return [name for name, value in fields.items() if getattr(stored, name) != value]
+
+
+@transaction.atomic
+def proposal_sync(
+    *,
+    actor: User,
+    client_uuid: uuid.UUID,
+    kind: str,
+    data: dict[str, Any],
+    base_version: int | None = None,
+) -> tuple[Proposal, str]:
+    """A proposal from a phone's queue, idempotent by the UUID the phone gave it.
+
+    New UUID: a draft ("created"), checked like the web form's. Known UUID, same content:
+    "unchanged" (a retry whose first answer was lost), whatever happened to the proposal
+    since. Other content: the draft is changed ("updated") if the server still holds the
+    version the phone started from (`base_version`; none means the one it created);
+    otherwise ConcurrentEdit, and InvalidState once the proposal is past its draft.
+    """
+    existing = Proposal.objects.select_for_update().filter(client_uuid=client_uuid).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                proposal = proposal_create(
+                    actor=actor, kind=kind, data=data, client_uuid=client_uuid
+                )
+        except IntegrityError:
+            # The same UUID committed by a parallel request (a double tap): that one wins.
+            won = Proposal.objects.filter(client_uuid=client_uuid, proposed_by=actor).first()
+            if won is None:
+                raise
+            return won, "unchanged"
+        return proposal, "created"
+    if existing.proposed_by_id != actor.pk:
+        raise NotAllowed(_("Only who drafted this proposal may change it from their phone."))
+    _check_can(
+        actor, Perm.PROPOSE, existing.wilayah_id, _("You may only change proposals of your area.")
+    )
+    if existing.kind != kind:
+        raise GardaError(_("The kind of a proposal cannot change."), field="kind")
+    fields = _proposal_fields(actor=actor, kind=kind, data=data, existing=existing)
+    if not _differing(existing, fields):
+        return existing, "unchanged"
+    proposal_update(actor=actor, proposal=existing, data=data, expected_version=base_version or 1)
+    return existing, "updated"
+
+
+def proposal_evidence_check(*, actor: User, proposal: Proposal, field: str) -> None:
+    """Whether `actor` may add the evidence `field` to the proposal now: their area, a draft."""
+    if field not in EVIDENCE_FIELDS:
+        raise GardaError(_("This proposal has no such evidence."), field=field)
+    _check_can(
+        actor, Perm.PROPOSE, proposal.wilayah_id, _("You may only change proposals of your area.")
+    )
+    _expect(proposal, ProposalStatus.DRAFT, _("Changing the proposal"))
+
+
+def evidence_name(file_uuid: uuid.UUID) -> str:
+    """The stored name of evidence sent from a phone: its UUID, so a retry can see it arrived."""
+    return file_uuid.hex
+
+
+def proposal_evidence_received(*, proposal: Proposal, field: str, file_uuid: uuid.UUID) -> bool:
+    if field not in EVIDENCE_FIELDS:
+        return False
+    return Path(getattr(proposal, field).name or "").stem == evidence_name(file_uuid)
+
+
+@transaction.atomic
+def proposal_attach_evidence(
+    *, actor: User, proposal: Proposal, field: str, upload: UploadedFile, file_uuid: uuid.UUID
+) -> Proposal:
+    """Store one piece of evidence (a house photo, the family card) of a draft sent from a
+    phone, checked like the web form's upload; named by the phone's UUID for the file."""
+    stored = _locked(proposal)
+    proposal_evidence_check(actor=actor, proposal=stored, field=field)
+    cleaned = _clean_files({field: upload})[field]
+    cleaned.name = evidence_name(file_uuid) + Path(cleaned.name or "").suffix
+    audited_update(stored, actor=actor, data={field: cleaned})
+    return stored
 
 
 # --- submission window ---------------------------------------------------------------------
