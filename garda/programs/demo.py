@@ -326,8 +326,15 @@ def _proposals_at_every_step(today: datetime.date) -> None:
         User.objects.get(username=name) for name in (PSM_LOGIN, OPERATOR_LOGIN, VERIFIER_LOGIN)
     )
     desa = Wilayah.objects.get(code=PILOT_DESA)
-    households = list(Keluarga.objects.filter(wilayah=desa).order_by("no_kk_hash")[:6])
-    residents = list(Individu.objects.alive().filter(wilayah=desa).order_by("nik_hash")[:4])
+    # Households in no programme yet (an aid proposal for a participant is refused), chosen in
+    # an order that does not depend on the server's keys (blind indexes would).
+    enrolled = Enrolment.objects.filter(keluarga__isnull=False).values("keluarga_id")
+    households = list(
+        Keluarga.objects.filter(wilayah=desa).exclude(pk__in=enrolled).order_by("dtks_id", "pk")[:6]
+    )
+    residents = list(
+        Individu.objects.alive().filter(wilayah=desa).order_by("keluarga__dtks_id", "pk")[:4]
+    )
     pkh, sembako = (Program.objects.get(code=code) for code in ("pkh", "sembako"))
 
     def new_entry(index: int) -> Proposal:
