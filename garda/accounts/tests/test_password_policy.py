@@ -7,23 +7,38 @@ import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from conftest import load_bangka
 from garda.accounts.models import User
 from garda.accounts.roles import Role
 from garda.core.testing import LUMUT, TEST_PASSWORD, client_for, make_user
 from garda.pilar.models import PSM, Pilar, PilarType
 
-pytestmark = pytest.mark.usefixtures("english")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 NIK = "1901024507900003"
 
 
+@pytest.fixture(scope="module")
+def built(django_db_setup, django_db_blocker):
+    """The district and Siti, made once for the module, removed at its end."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        load_bangka()
+        yield make_siti()
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def siti(bangka) -> User:
+def siti(built) -> User:
+    return User.objects.get(pk=built.pk)
+
+
+def make_siti() -> User:
     """A PSM of Desa Lumut (Kecamatan Belinyu) with her social worker's profile."""
     user = make_user(
         Role.PSM,
@@ -89,7 +104,7 @@ def test_a_password_of_ones_own_words_is_accepted(siti, password):
     validate_password(password, siti)  # raises when refused
 
 
-def test_without_a_user_the_common_words_and_the_office_still_count(db):
+def test_without_a_user_the_common_words_and_the_office_still_count(built):
     assert "“bismillah”" in refusal("bismillah123", None)
     assert "your region or office (“bangka”)" in refusal("Bangka-kuat-2026", None)
     validate_password("Jalan-Kaki-Ke-Sawah-7", None)
