@@ -42,14 +42,14 @@ IMPORT_HEADER = [
     *("No_KK", "NIK", "Nama", "Tempat Lahir", "TANGGAL_LAHIR", "Jenis Kelamin"),
     *("Nama Ibu Kandung", "Hubungan Keluarga", "Desil"),
 ]
-_user_numbers = itertools.count(1)
+# Users of every run of the test are numbered apart (run.py), so their imports differ.
+_user_numbers = itertools.count(int(os.environ.get("LOAD_FIRST_USER", "1")))
 
 
 class GardaUser(HttpUser):
     abstract = True
     host = SERVERS[0]
     wait_time = between(*WAIT)
-    kind: ClassVar[str]
     pool: ClassVar[list[dict[str, Any]]]
 
     def on_start(self) -> None:
@@ -251,18 +251,19 @@ class BareUser(HttpUser):
 
 def dtks_file(user: int, number: int, *, bad: bool) -> bytes:
     """Three households of three people in Desa Lumut; their NIKs, No KK and names unique to
-    this user and file (the birth date in the NIK is the person's)."""
+    this user and file (the NIK holds the person's birth date and a serial)."""
     province, kabupaten, kecamatan, desa, code = IMPORT_DESA
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(IMPORT_HEADER)
     for household in range(3):
-        family = (user * 100 + number) * 3 + household
+        family = (user * 1000 + number) * 3 + household
         for member, relation in enumerate(("Kepala Keluarga", "Istri", "Anak")):
-            born = datetime.date(1950, 1, 1) + datetime.timedelta(days=family * 3 + member)
+            person = family * 3 + member
+            born = datetime.date(1950, 1, 1) + datetime.timedelta(days=person // 9000)
             sex = "P" if member == 1 else "L"
             day = born.day + (40 if sex == "P" else 0)
-            nik = f"{code}{day:02d}{born:%m%y}{9001 + member}"  # serials the demo does not use
+            nik = f"{code}{day:02d}{born:%m%y}{1000 + person % 9000}"
             writer.writerow(
                 [
                     *(f"DTKSB{family:08d}", province, kabupaten, kecamatan, desa),

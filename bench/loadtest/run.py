@@ -316,8 +316,8 @@ def phases(
         ("saturation", MIX, args.saturation, "0,0", args.users, 5),
     ]
     return {
-        name: locust(env, work, servers, name, users, seconds, wait, count, rate)
-        for name, users, seconds, wait, count, rate in plan
+        name: locust(env, work, servers, name, users, seconds, wait, count, rate, 1 + 100 * index)
+        for index, (name, users, seconds, wait, count, rate) in enumerate(plan)
         if seconds
     }
 
@@ -332,6 +332,7 @@ def locust(
     wait: str,
     count: int,
     spawn_rate: float,
+    first_user: int,
 ) -> Phase:
     """One headless locust run."""
     print(f"{name}: {count} users, {seconds} s, load average {load_average()}", flush=True)
@@ -340,6 +341,7 @@ def locust(
         "LOAD_SERVERS": ",".join(servers),
         "LOAD_ACCOUNTS": str(work / "accounts.json"),
         "LOAD_WAIT": wait,
+        "LOAD_FIRST_USER": str(first_user),
     }
     started = datetime.datetime.now(datetime.UTC)
     run(
