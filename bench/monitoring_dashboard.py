@@ -382,6 +382,7 @@ def copy_scores(measured: datetime.date, months: list[datetime.date]) -> None:
     rollups are not copied: a month's page reads only that month's."""
     for month in months:
         if month != measured:
+            sql("DELETE FROM monitoring_score WHERE month = %s", [month])
             sql(
                 "INSERT INTO monitoring_score (month, computed_at, pilar_id, wilayah_id, score, "
                 "weight) SELECT %s, computed_at, pilar_id, wilayah_id, score, weight "
@@ -594,13 +595,20 @@ def refresh(
 def run_fixture(name: str, fixture: dict[str, Any], args: argparse.Namespace, url: str) -> str:
     from django.db import connections
 
-    fresh_database(url)
-    connections.close_all()
     clock = Clock()
-    print(f"\n{name}: building", file=sys.stderr, flush=True)
-    months = build(fixture, clock)
+    if args.reuse:  # a fixture kept by --keep: measure again without building it
+        from django.core.management import call_command
+
+        call_command("collectstatic", "--noinput", "--verbosity", "0")
+        months = months_ending_last_month(fixture["months"])
+    else:
+        fresh_database(url)
+        connections.close_all()
+        print(f"\n{name}: building", file=sys.stderr, flush=True)
+        months = build(fixture, clock)
     before_refresh = load_average()
-    timings = refresh(name, months, 1)
+    refreshed = sql("SELECT 1 FROM monitoring_rollup WHERE month = %s LIMIT 1", [months[-1]])
+    timings = [] if args.reuse and refreshed else refresh(name, months, 1)
     sizes = table_sizes(TABLES)
     work = cases_for(name, months, args.runs)
     if args.explain:
@@ -674,10 +682,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--keep", action="store_true", help="keep the last fixture's database")
     parser.add_argument("--explain", action="store_true", help="print the dashboard's plans")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure a fixture kept by --keep (with --only)"
+    )
     args = parser.parse_args()
     url = bench_url(DEFAULT_URL)
     throwaway_environment(url)
-    fresh_database(url)
+    if not args.reuse:
+        fresh_database(url)
     setup()
     fixtures = {
         "district": {
