@@ -14,7 +14,9 @@ the Dinas accounts give their authenticator code (TOTP) as in production.
   background tasks, which run.py counts afterwards.
 - `BareUser`: the baseline, a bare Django view.
 
-LOAD_WAIT is the think time in seconds ("2,8"; "0,0" for a saturation run).
+LOAD_WAIT is the think time in seconds ("2,8"; "0,0" for a saturation run). With
+LOAD_MEASURE_AFTER_LOGIN=1 the users wait for each other after logging in and the statistics
+start then: a run without pause measures the pages, not 50 password hashes at once.
 """
 
 import csv
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import gevent
+import gevent.event
 import pyotp
 from locust import HttpUser, between, task
 
@@ -42,6 +45,7 @@ IMPORT_HEADER = [
     *("No_KK", "NIK", "Nama", "Tempat Lahir", "TANGGAL_LAHIR", "Jenis Kelamin"),
     *("Nama Ibu Kandung", "Hubungan Keluarga", "Desil"),
 ]
+MEASURE_AFTER_LOGIN = os.environ.get("LOAD_MEASURE_AFTER_LOGIN") == "1"
 # Users of every run of the test are numbered apart (run.py), so their imports differ.
 _user_numbers = itertools.count(int(os.environ.get("LOAD_FIRST_USER", "1")))
 
@@ -52,10 +56,22 @@ class GardaUser(HttpUser):
     wait_time = between(*WAIT)
     pool: ClassVar[list[dict[str, Any]]]
 
+    logged_in: ClassVar[list["GardaUser"]] = []
+    everyone_in = gevent.event.Event()
+
     def on_start(self) -> None:
         self.number = next(_user_numbers)
         self.account = type(self).pool.pop(0)  # an account to itself: a TOTP code works once
         self.log_in()
+        if MEASURE_AFTER_LOGIN:
+            self.wait_for_everyone()
+
+    def wait_for_everyone(self) -> None:
+        GardaUser.logged_in.append(self)
+        if len(GardaUser.logged_in) == self.environment.runner.target_user_count:
+            self.environment.stats.reset_all()
+            GardaUser.everyone_in.set()
+        GardaUser.everyone_in.wait()
 
     def url(self, path: str) -> str:
         return next(_next_server) + path
@@ -173,7 +189,7 @@ class CoordinatorUser(GardaUser):
 
 class DinasUser(GardaUser):
     weight = 6
-    pool = ACCOUNTS["dinas"]
+    pool = ACCOUNTS["dinas"][int(os.environ.get("LOAD_DINAS_FROM", "0")) :]
     imports = 0
 
     @task(2)

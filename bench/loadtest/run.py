@@ -53,6 +53,16 @@ LOCUST_VENV = ROOT / "var" / "loadtest-venv"
 FIRST_PORT = 8101
 MIX = ["PsmUser", "CoordinatorUser", "DinasUser"]
 DINAS_SHARE = 6 / 25  # DinasUser's weight among the three (locustfile.py)
+# name, user classes, think time (s), users (None: --users), spawn rate (0: all at once).
+PHASES = [
+    # Every gunicorn process loads the views and compiles the templates it serves.
+    ("warm-up", MIX, "0,2", 10, 5),
+    ("baseline", ["BareUser"], "0,0", None, 0),
+    # Logins cost a password hash each (about a second of one core): one a second.
+    ("mix", MIX, "2,8", None, 1),
+    # Measured from the moment every user has logged in (locustfile.py).
+    ("saturation", MIX, "0,0", None, 5),
+]
 REDIS_URL = "redis://127.0.0.1:6379/13"  # a database of its own, emptied before the run
 
 
@@ -68,7 +78,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--minutes", type=float, default=5)
     parser.add_argument("--baseline", type=int, default=60, help="seconds of the bare view")
-    parser.add_argument("--saturation", type=int, default=60, help="seconds of the mix, no pause")
+    parser.add_argument(
+        "--saturation", type=int, default=150, help="seconds of the mix without pause"
+    )
     parser.add_argument("--cache", choices=["redis", "database"], default="redis")
     parser.add_argument("--keep", action="store_true", help="keep the database and the logs")
     args = parser.parse_args()
@@ -173,7 +185,7 @@ def prepare(env: dict[str, str], url: str, work: Path, args: argparse.Namespace)
         import redis
 
         redis.Redis.from_url(REDIS_URL).flushdb()
-    dinas = round(args.users * DINAS_SHARE) + 1
+    dinas = dinas_accounts_per_run(args.users) * len(PHASES)
     (work / "accounts.json").write_text(json.dumps(accounts(dinas)))
     print(f"Prepared in {time.perf_counter() - clock:.0f} s", flush=True)
 
@@ -191,6 +203,7 @@ def accounts(dinas: int) -> dict[str, Any]:
     their authenticator's secret; names and NIKs of demo residents to search for."""
     django_ready()
     import pyotp
+    from django.contrib.auth.hashers import make_password
     from django.contrib.sessions.backends.db import SessionStore
     from django.db import connections
 
@@ -208,9 +221,10 @@ def accounts(dinas: int) -> dict[str, Any]:
         ]
 
     staff = []
+    password = make_password(DEMO_PASSWORD)  # one hash for all: a second of CPU each
     for number in range(1, dinas + 1):
-        user = make_user(f"bench.staf.{number:02d}", Role.STAF_DINAS, "19.01")
-        user.set_password(DEMO_PASSWORD)
+        user = make_user(f"bench.staf.{number:03d}", Role.STAF_DINAS, "19.01")
+        user.password = password
         user.save(update_fields=["password"])
         secret = two_factor_begin(user=user)
         # The code of the previous time step: the user's own login, in this step, still works.
@@ -303,53 +317,52 @@ class Phase:
     stats: dict[str, dict[str, str]]  # locust's statistics by request name ("Aggregated": all)
 
 
+def dinas_accounts_per_run(users: int) -> int:
+    return round(users * DINAS_SHARE) + 1
+
+
 def phases(
     env: dict[str, str], work: Path, servers: list[str], args: argparse.Namespace
 ) -> dict[str, Phase]:
-    """(name, user classes, seconds, think time, spawn rate) of each locust run, in order."""
-    plan = [
-        # Every gunicorn process loads the views and compiles the templates it serves.
-        ("warm-up", MIX, 30, "0,2", 10, 5),
-        ("baseline", ["BareUser"], args.baseline, "0,0", args.users, args.users),
-        # Logins cost a password hash each (about a second of one core): one a second.
-        ("mix", MIX, int(args.minutes * 60), "2,8", args.users, 1),
-        ("saturation", MIX, args.saturation, "0,0", args.users, 5),
-    ]
-    return {
-        name: locust(env, work, servers, name, users, seconds, wait, count, rate, 1 + 100 * index)
-        for index, (name, users, seconds, wait, count, rate) in enumerate(plan)
-        if seconds
+    """The locust runs of PHASES, in order; a phase of 0 seconds is left out."""
+    seconds = {
+        "warm-up": 30,
+        "baseline": args.baseline,
+        "mix": int(args.minutes * 60),
+        "saturation": args.saturation,
     }
+    results = {}
+    for index, (name, user_classes, wait, users, spawn_rate) in enumerate(PHASES):
+        if not seconds[name]:
+            continue
+        count = users or args.users
+        options = [
+            *("--users", str(count), "--spawn-rate", str(spawn_rate or count)),
+            *("--run-time", f"{seconds[name]}s", *user_classes),
+        ]
+        phase_env = {
+            **env,
+            "LOAD_SERVERS": ",".join(servers),
+            "LOAD_ACCOUNTS": str(work / "accounts.json"),
+            "LOAD_WAIT": wait,
+            "LOAD_FIRST_USER": str(1 + 100 * index),  # users of each run numbered apart
+            # Dinas accounts of its own: a TOTP code is accepted once per 30-second step.
+            "LOAD_DINAS_FROM": str(index * dinas_accounts_per_run(args.users)),
+            "LOAD_MEASURE_AFTER_LOGIN": "1" if name == "saturation" else "",
+        }
+        print(f"{name}: {count} users, {seconds[name]} s, load {load_average()}", flush=True)
+        results[name] = locust(phase_env, work, name, options)
+    return results
 
 
-def locust(
-    env: dict[str, str],
-    work: Path,
-    servers: list[str],
-    name: str,
-    users: list[str],
-    seconds: int,
-    wait: str,
-    count: int,
-    spawn_rate: float,
-    first_user: int,
-) -> Phase:
+def locust(env: dict[str, str], work: Path, name: str, options: list[str]) -> Phase:
     """One headless locust run."""
-    print(f"{name}: {count} users, {seconds} s, load average {load_average()}", flush=True)
-    run_env = {
-        **env,
-        "LOAD_SERVERS": ",".join(servers),
-        "LOAD_ACCOUNTS": str(work / "accounts.json"),
-        "LOAD_WAIT": wait,
-        "LOAD_FIRST_USER": str(first_user),
-    }
     started = datetime.datetime.now(datetime.UTC)
     run(
         [LOCUST_VENV / "bin" / "locust", "-f", HERE / "locustfile.py", "--headless",
-         "--users", str(count), "--spawn-rate", str(spawn_rate), "--run-time", f"{seconds}s",
          "--stop-timeout", "30", "--csv", work / name, "--only-summary",
-         "--loglevel", "WARNING", "--exit-code-on-error", "0", *users],
-        cwd=HERE, env=run_env,
+         "--loglevel", "WARNING", "--exit-code-on-error", "0", *options],
+        cwd=HERE, env=env,
     )  # fmt: skip
     ended = datetime.datetime.now(datetime.UTC)
     with (work / f"{name}_stats.csv").open() as stats:
