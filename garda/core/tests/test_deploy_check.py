@@ -27,6 +27,8 @@ def production(monkeypatch):
         monkeypatch.setenv(name, value)
     for name in ("GARDA_EMAIL_BACKEND", "GARDA_SSL_REDIRECT", "GARDA_REDIS_URL"):
         monkeypatch.delenv(name, raising=False)
+    # The browser journeys' Playwright needs this in the test process; a server never has it.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     return importlib.reload(importlib.import_module("config.settings.production"))
 
 
