@@ -40,12 +40,13 @@ test: test-sqlite test-postgres
 # The demo data is for the embedded SQLite default (the demo command refuses production
 # settings), so its tests run on SQLite only. Everything else runs on both.
 ONCE_ON_SQLITE = garda/core/tests/test_authorization_matrix.py garda/api/tests/test_fuzz.py
+# (Paths named on the command line: pytest never ignores a testpaths directory with --ignore.)
 test-sqlite: install
-	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS) --ignore=e2e
+	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS) garda
 
 test-postgres: install
 	@$(PY) scripts/check_postgres.py "$(PG_URL)"
-	DATABASE_URL="$(PG_URL)" DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS) --ignore-glob='*/test_demo.py' $(addprefix --ignore=,$(ONCE_ON_SQLITE))
+	DATABASE_URL="$(PG_URL)" DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS) --ignore-glob='*/test_demo.py' $(addprefix --ignore=,$(ONCE_ON_SQLITE)) garda e2e
 
 # The production configuration of deploy/ brought up on 127.0.0.1 (gunicorn, a worker, nginx
 # with a self-signed certificate, a throwaway database on PG_URL's server), checked from the
