@@ -221,6 +221,68 @@ class Score(models.Model):
         return f"{self.pilar_id} {self.wilayah_id} {self.month}: {self.score}"
 
 
+BUCKETS = [(0, 20), (20, 40), (40, 60), (60, 80), (80, 101)]  # score ranges of the histogram
+
+
+class AreaRollup(models.Model):
+    """The `Rollup` rows of one kabupaten, month and indicator added up, so that the pages of a
+    province or of several (a province has about 100,000 PSM rows a month, the country over a
+    million) read one row per kabupaten. Written by the refresh that writes the rollups."""
+
+    wilayah = models.ForeignKey("wilayah.Wilayah", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    numerator = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal(0))
+    denominator = models.DecimalField(max_digits=18, decimal_places=2, null=True)
+    weighted = models.DecimalField(max_digits=22, decimal_places=4, default=Decimal(0))
+    rows = models.PositiveIntegerField(default=0)  # PSM rows added up
+    with_denominator = models.PositiveIntegerField(default=0)  # of which with a denominator
+    computed_at = models.DateTimeField(auto_now=True)
+
+    objects = RollupQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wilayah", "month", "indicator"], name="one_area_rollup_per_cell"
+            )
+        ]
+        indexes = [models.Index(fields=["month", "wilayah"])]
+
+    def __str__(self) -> str:
+        return f"{self.wilayah_id} {self.month} {self.indicator_id}: {self.numerator}"
+
+
+class AreaScore(models.Model):
+    """The `Score` rows of one kabupaten and month added up: their sum and count (the mean of
+    an area is sum / count), the PSMs scored in the month and from January to the month (for
+    the year view), and how many fell in each range of `BUCKETS` (the histogram)."""
+
+    wilayah = models.ForeignKey("wilayah.Wilayah", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    score_sum = models.DecimalField(max_digits=14, decimal_places=1, default=Decimal(0))
+    scores = models.PositiveIntegerField(default=0)
+    psms = models.PositiveIntegerField(default=0)
+    psms_year = models.PositiveIntegerField(default=0)
+    bucket_0 = models.PositiveIntegerField(default=0)
+    bucket_20 = models.PositiveIntegerField(default=0)
+    bucket_40 = models.PositiveIntegerField(default=0)
+    bucket_60 = models.PositiveIntegerField(default=0)
+    bucket_80 = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    objects = RollupQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["wilayah", "month"], name="one_area_score_per_cell")
+        ]
+        indexes = [models.Index(fields=["month", "wilayah"])]
+
+    def __str__(self) -> str:
+        return f"{self.wilayah_id} {self.month}: {self.score_sum} / {self.scores}"
+
+
 class Rating(models.IntegerChoices):
     POOR = 1, _("1 - poor")
     BELOW = 2, _("2 - below expectations")

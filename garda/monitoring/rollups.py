@@ -24,9 +24,12 @@ The figures follow the definitions of their source apps:
 - proposals: submitted in the month by the PSM's account; approved in the month.
 
 `rollup_refresh(month, wilayah=None)` replaces the rows of one month (of one region) in one
-transaction: run it twice and the result is the same.
+transaction: run it twice and the result is the same. It also rewrites the kabupaten rows
+(`AreaRollup`, `AreaScore`: the PSM rows of each kabupaten added up) of the kabupaten it
+touched, which the pages of a province or wider read.
 """
 
+import bisect
 import datetime
 import statistics
 from collections import defaultdict
@@ -36,8 +39,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, Min, Model, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, Min, Model, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, Left
 from django.utils import timezone
 
 from garda.activities.models import Activity, ActivityEvent
@@ -50,7 +53,18 @@ from garda.programs.models import Distribution, DistributionStatus, Proposal, Pr
 from garda.registry.models import Keluarga
 from garda.wilayah.models import Level
 
-from .models import MEDIAN_SOURCES, SHARE_SOURCES, Direction, Indicator, Rollup, Score, Source
+from .models import (
+    BUCKETS,
+    MEDIAN_SOURCES,
+    SHARE_SOURCES,
+    AreaRollup,
+    AreaScore,
+    Direction,
+    Indicator,
+    Rollup,
+    Score,
+    Source,
+)
 from .models import Target as TargetRow
 
 Cell = tuple[Any, str]  # (pilar id, desa code)
@@ -58,6 +72,40 @@ FILED = (ActivityStatus.SUBMITTED, ActivityStatus.VERIFIED)
 EVER_SUBMITTED = (ActivityStatus.SUBMITTED, ActivityStatus.VERIFIED, ActivityStatus.RETURNED)
 HUNDRED = Decimal(100)
 TWO_PLACES = Decimal("0.01")
+KABUPATEN_CODE = 5  # characters of a kabupaten's code: '19.01'
+
+# How the rows of an area add up, read from the PSM rows or from the kabupaten rows: counts and
+# numerators by sum, medians weighted by how many cases each was taken over, rows counted.
+# (Keys differ from the kabupaten tables' column names: Django refuses an annotation named
+# like a column.)
+ROLLUP_SUMS = {
+    "numerator_sum": Sum("numerator"),
+    "denominator_sum": Sum("denominator"),
+    "weighted_sum": Sum(F("value") * F("numerator")),
+    "row_count": Count("pk"),
+    "denominator_count": Count("denominator"),
+}
+AREA_ROLLUP_SUMS = {
+    "numerator_sum": Sum("numerator"),
+    "denominator_sum": Sum("denominator"),
+    "weighted_sum": Sum("weighted"),
+    "row_count": Sum("rows"),
+    "denominator_count": Sum("with_denominator"),
+}
+SCORE_MEANS = {
+    "score_total": Sum("score"),
+    "score_count": Count("score"),
+    "psm_count": Count("pilar", distinct=True, filter=Q(score__isnull=False)),
+}
+AREA_SCORE_MEANS = {
+    "score_total": Sum("score_sum"),
+    "score_count": Sum("scores"),
+    "psm_count": Sum("psms"),
+}
+SCORE_BUCKETS = {
+    f"b{low}": Count("pk", filter=Q(score__gte=low, score__lt=high)) for low, high in BUCKETS
+}
+AREA_SCORE_BUCKETS = {f"b{low}": Sum(f"bucket_{low}") for low, _high in BUCKETS}
 
 
 @dataclass
@@ -507,8 +555,9 @@ def _insert(model: type[Model], fields: list[str], rows: list[tuple[Any, ...]]) 
 
 @transaction.atomic
 def rollup_refresh(month: datetime.date, wilayah: str | None = None) -> int:
-    """Recompute one month's rollups and scores (of one region, or everywhere); returns the
-    number of rollup rows written. Idempotent: the month's old rows are replaced."""
+    """Recompute one month's rollups and scores (of one region, or everywhere) and the rows of
+    its kabupaten; returns the number of rollup rows written. Idempotent: the month's old rows
+    are replaced."""
     month = first_of_month(month)
     figures = compute(month, wilayah)
     _scoped(Rollup.objects.filter(month=month), "wilayah_id", wilayah).delete()
@@ -520,6 +569,7 @@ def rollup_refresh(month: datetime.date, wilayah: str | None = None) -> int:
             for (pilar_id, desa, indicator_id), f in figures.items()
         ],
     )
+    area_rollups_refresh(month, wilayah)
     scores_refresh(month, wilayah, values={k: f.value for k, f in figures.items()})
     return len(figures)
 
@@ -548,7 +598,77 @@ def scores_refresh(
             ["pilar_id", "wilayah_id", "month", "score", "weight"],
             [(p, w, month, score, weight) for (p, w), (score, weight) in scores.items()],
         )
+        area_scores_refresh(month, wilayah)
     return len(scores)
+
+
+# --- Kabupaten rows ----------------------------------------------------------------------------
+
+
+def _kabupaten_scope(wilayah: str | None) -> str | None:
+    """The area whose kabupaten rows a refresh of `wilayah` rewrites: a desa's or kecamatan's
+    kabupaten, else the province or kabupaten itself, or everywhere."""
+    return wilayah[:KABUPATEN_CODE] if wilayah else None
+
+
+def area_rollups_refresh(month: datetime.date, wilayah: str | None = None) -> None:
+    """Rewrite the month's `AreaRollup` rows of the kabupaten `wilayah` lies in (or of all)."""
+    scope = _kabupaten_scope(wilayah)
+    sums = (
+        _scoped(Rollup.objects.filter(month=month), "wilayah_id", scope)
+        .annotate(kabupaten=Left("wilayah_id", KABUPATEN_CODE))
+        .values_list("kabupaten", "indicator_id")
+        .annotate(**ROLLUP_SUMS)
+        .values_list("kabupaten", "indicator_id", *ROLLUP_SUMS)
+    )
+    rows = [(k, month, i, n or 0, d, w or 0, r, dn) for k, i, n, d, w, r, dn in sums]
+    _scoped(AreaRollup.objects.filter(month=month), "wilayah_id", scope).delete()
+    fields = ["numerator", "denominator", "weighted", "rows", "with_denominator"]
+    _insert(AreaRollup, ["wilayah_id", "month", "indicator_id", *fields], rows)
+
+
+def area_scores_refresh(month: datetime.date, wilayah: str | None = None) -> None:
+    """Rewrite the month's `AreaScore` rows of the kabupaten `wilayah` lies in (or of all),
+    then the PSMs scored since January of this month and the later ones of its year."""
+    scope = _kabupaten_scope(wilayah)
+    sums = (
+        _scoped(Score.objects.filter(month=month), "wilayah_id", scope)
+        .annotate(kabupaten=Left("wilayah_id", KABUPATEN_CODE))
+        .values_list("kabupaten")
+        .annotate(**SCORE_MEANS, **SCORE_BUCKETS)
+        .values_list("kabupaten", *SCORE_MEANS, *SCORE_BUCKETS)
+    )
+    rows = [(k, month, total or 0, *counts, 0) for k, total, *counts in sums]
+    _scoped(AreaScore.objects.filter(month=month), "wilayah_id", scope).delete()
+    buckets = [f"bucket_{low}" for low, _high in BUCKETS]
+    fields = ["wilayah_id", "month", "score_sum", "scores", "psms", *buckets, "psms_year"]
+    _insert(AreaScore, fields, rows)
+    _psms_year_refresh(month, scope)
+
+
+def _psms_year_refresh(month: datetime.date, scope: str | None) -> None:
+    """`psms_year` of each kabupaten row from `month` to December: how many PSMs have a score
+    there in some month from January to the row's (a change in one month moves the later)."""
+    january, next_january = datetime.date(month.year, 1, 1), datetime.date(month.year + 1, 1, 1)
+    year = Score.objects.filter(month__gte=january, month__lt=next_january, score__isnull=False)
+    firsts: dict[str, list[datetime.date]] = defaultdict(list)
+    for kabupaten, first in (
+        _scoped(year, "wilayah_id", scope)
+        .annotate(kabupaten=Left("wilayah_id", KABUPATEN_CODE))
+        .values_list("kabupaten", "pilar_id")
+        .annotate(first=Min("month"))
+        .values_list("kabupaten", "first")
+    ):
+        firsts[kabupaten].append(first)
+    for months in firsts.values():
+        months.sort()
+    later = _scoped(
+        AreaScore.objects.filter(month__gte=month, month__lt=next_january), "wilayah_id", scope
+    )
+    rows = list(later.only("pk", "wilayah_id", "month"))
+    for row in rows:
+        row.psms_year = bisect.bisect_right(firsts.get(row.wilayah_id, []), row.month)
+    AreaScore.objects.bulk_update(rows, ["psms_year"], batch_size=1000)
 
 
 def refresh_recent(today: datetime.date | None = None) -> list[tuple[datetime.date, int]]:

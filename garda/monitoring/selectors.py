@@ -1,5 +1,8 @@
-"""Reads of the monitoring pages and reports. They read `Rollup` and `Score` (and small
-reference tables) only, never the source history, in a fixed number of queries per page.
+"""Reads of the monitoring pages and reports. They read the rollups (small reference tables
+aside), never the source history, in a fixed number of queries per page: the PSM rows
+(`Rollup`, `Score`) for a kabupaten and below, the kabupaten rows (`AreaRollup`, `AreaScore`:
+the same rows added up per kabupaten) for a province and wider, where the PSM rows run into
+the hundreds of thousands a month.
 
 An area's figure for an indicator is made from its PSMs' rows: counts add up; shares are
 the sum of numerators over the sum of denominators; medians are averaged weighted by the
@@ -12,19 +15,41 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Sum, Value
+from django.db.models import Avg, Count, F, Max, Model, Q, Value
 from django.db.models.functions import Left
 from django.utils import formats, timezone
 
+from garda.core.scoping import area_condition
 from garda.pilar.models import PSM, Pilar
 from garda.wilayah.models import Level, Wilayah
 
-from .models import Indicator, MonitoringVisit, Rollup, Score, Source
-from .rollups import Targets, achievement, first_of_month, next_month, previous_month
+from .models import (
+    BUCKETS,
+    AreaRollup,
+    AreaScore,
+    Indicator,
+    MonitoringVisit,
+    Rollup,
+    Score,
+    Source,
+)
+from .rollups import (
+    AREA_ROLLUP_SUMS,
+    AREA_SCORE_BUCKETS,
+    AREA_SCORE_MEANS,
+    KABUPATEN_CODE,
+    ROLLUP_SUMS,
+    SCORE_BUCKETS,
+    SCORE_MEANS,
+    Targets,
+    achievement,
+    first_of_month,
+    next_month,
+    previous_month,
+)
 
 CODE_LENGTH = {Level.PROVINSI: 2, Level.KABUPATEN: 5, Level.KECAMATAN: 8, Level.DESA: 13}
 SUPPORT_BELOW = Decimal(60)  # a score under this: the PSM needs support
-BUCKETS = [(0, 20), (20, 40), (40, 60), (60, 80), (80, 101)]
 COVERAGE_LISTED = 100  # villages named in each coverage list of a dashboard
 ONE_PLACE = Decimal("0.1")
 
@@ -82,12 +107,45 @@ def _round(value: Any) -> Decimal | None:
     return None if value is None else Decimal(value).quantize(ONE_PLACE, ROUND_HALF_UP)
 
 
+@dataclass(frozen=True)
+class Tables:
+    """Where an area's figures are read from, and how their rows add up."""
+
+    rollups: type[Model]
+    scores: type[Model]
+    rollup_sums: dict[str, Any]
+    score_means: dict[str, Any]
+    score_buckets: dict[str, Any]
+
+
+PSM_ROWS = Tables(Rollup, Score, ROLLUP_SUMS, SCORE_MEANS, SCORE_BUCKETS)
+KABUPATEN_ROWS = Tables(
+    AreaRollup, AreaScore, AREA_ROLLUP_SUMS, AREA_SCORE_MEANS, AREA_SCORE_BUCKETS
+)
+
+
+def tables_for(*lengths: int) -> Tables:
+    """The kabupaten rows when every area read (and every group) is a kabupaten or wider."""
+    return KABUPATEN_ROWS if max(lengths) <= KABUPATEN_CODE else PSM_ROWS
+
+
+def _rows_of(model: type[Model], codes: list[str], start: datetime.date, end: datetime.date) -> Any:
+    return model._default_manager.filter(
+        area_condition("wilayah_id", codes), month__gte=start, month__lt=end
+    )
+
+
+def _group(length: int | None) -> Any:
+    """Rows grouped by the first `length` characters of their region (None: all together)."""
+    return Value("") if length is None else Left("wilayah_id", length)
+
+
 @dataclass
 class AreaRow:
     code: str
     name: str
     score: Decimal | None = None
-    scored: int = 0  # PSM x desa rows with a score
+    scored: int = 0  # PSMs with a score
     values: dict[int, Decimal | None] = field(default_factory=dict)
     link: str = ""
     pilar: Pilar | None = None
@@ -99,7 +157,7 @@ class AreaRow:
 
 @dataclass
 class Dashboard:
-    area: Wilayah
+    area: Wilayah | None  # None: the overview of a reader's several areas
     month: datetime.date
     indicators: list[Indicator]
     child_level: int | None  # None when the rows are the PSMs of a desa
@@ -127,28 +185,46 @@ class Dashboard:
         ]
 
 
-def _sums_by(rollups: Any, key: Any) -> dict[tuple[Any, int], Sums]:
+def _sums_by(rollups: Any, key: Any, sums: dict[str, Any] = ROLLUP_SUMS) -> dict:
+    """{(group, indicator id): Sums} of rollup rows grouped by `key`."""
     result: dict[tuple[Any, int], Sums] = {}
     for group, indicator_id, numerator, denominator, weighted, rows, with_denominator in (
         rollups.annotate(group=key)
         .values_list("group", "indicator_id")
-        .annotate(
-            n=Sum("numerator"),
-            d=Sum("denominator"),
-            w=Sum(F("value") * F("numerator")),
-            rows=Count("pk"),
-            dn=Count("denominator"),
-        )
-        .values_list("group", "indicator_id", "n", "d", "w", "rows", "dn")
+        .annotate(**sums)
+        .values_list("group", "indicator_id", *sums)
     ):
         result[(group, indicator_id)] = Sums(
             Decimal(numerator or 0),
             Decimal(denominator or 0),
             Decimal(weighted or 0),
-            rows,
+            rows or 0,
             bool(with_denominator),
         )
     return result
+
+
+def _score_means(
+    tables: Tables, scores: Any, length: int | None, year: int | None
+) -> dict[str, tuple[Decimal | None, int]]:
+    """{group: (mean score, PSMs scored)} of score rows grouped by region prefix. Over a year
+    a kabupaten row's PSMs of the month do not add up (the same PSM every month): its PSMs
+    scored since January, at their last month, do."""
+    means = {
+        group: (_round(total / count) if count else None, psms or 0)
+        for group, total, count, psms in scores.annotate(group=_group(length))
+        .values_list("group")
+        .annotate(**tables.score_means)
+        .values_list("group", *tables.score_means)
+    }
+    if year is None or tables is PSM_ROWS:
+        return means
+    psms: dict[str, int] = defaultdict(int)
+    for kabupaten, count in (
+        scores.values_list("wilayah_id").annotate(n=Max("psms_year")).values_list("wilayah_id", "n")
+    ):
+        psms[kabupaten[:length] if length else ""] += count
+    return {group: (mean, psms[group]) for group, (mean, _n) in means.items()}
 
 
 def activity_indicator(indicators: list[Indicator]) -> Indicator | None:
@@ -169,138 +245,181 @@ def period_bounds(month: datetime.date, year: int | None) -> tuple[datetime.date
     return datetime.date(year, 1, 1), min(datetime.date(year + 1, 1, 1), current)
 
 
+@dataclass(frozen=True)
+class Period:
+    month: datetime.date
+    year: int | None
+    start: datetime.date
+    end: datetime.date
+
+    @classmethod
+    def of(cls, month: datetime.date, year: int | None) -> "Period":
+        month = first_of_month(month)
+        return cls(month, year, *period_bounds(month, year))
+
+    @property
+    def param(self) -> str:
+        return f"tahun={self.year}" if self.year else f"bulan={self.month:%Y-%m}"
+
+
 def dashboard(
     *, area: Wilayah, month: datetime.date, with_people: bool, year: int | None = None
 ) -> Dashboard:
     """The figures of an area for a month (or a year: counts added up, shares and medians over
     all its months, scores averaged), by child region (or by PSM inside a desa, when the reader
     may see people), with the trend of the last 12 months and the coverage of the month."""
-    month = first_of_month(month)
-    start, end = period_bounds(month, year)
-    period = f"tahun={year}" if year else f"bulan={month:%Y-%m}"
+    period = Period.of(month, year)
     indicators = active_indicators()
-    rollups = Rollup.objects.within(area.code).filter(month__gte=start, month__lt=end)
-    scores = Score.objects.within(area.code).filter(month__gte=start, month__lt=end)
-    rows: list[AreaRow] = []
-    child_level: int | None
     if area.level < Level.DESA:
-        child_level = area.level + 1
-        length = CODE_LENGTH[Level(child_level)]
-        sums = _sums_by(rollups, Left("wilayah_id", length))
-        by_child = {
-            code: (avg, n)
-            for code, avg, n in scores.annotate(child=Left("wilayah_id", length))
-            .values_list("child")
-            .annotate(
-                avg=Avg("score"), n=Count("pilar", distinct=True, filter=Q(score__isnull=False))
-            )
-            .values_list("child", "avg", "n")
-        }
-        for child in Wilayah.objects.filter(parent=area, is_active=True).order_by("code"):
-            avg, n = by_child.get(child.code, (None, 0))
-            rows.append(
-                AreaRow(
-                    code=child.code,
-                    name=child.name,
-                    score=_round(avg),
-                    scored=n,
-                    values={i.pk: area_value(i, sums.get((child.code, i.pk))) for i in indicators},
-                    link=f"?wilayah={child.code}&{period}",
-                )
-            )
+        children = list(Wilayah.objects.filter(parent=area, is_active=True).order_by("code"))
+        rows = _region_rows(children, period, indicators)
+        child_level: int | None = area.level + 1
     else:
+        rows = _psm_rows(area, period, indicators) if with_people else []
         child_level = None
-        if with_people:
-            sums = _sums_by(rollups, F("pilar_id"))
-            averages = dict(
-                scores.values_list("pilar_id")
-                .annotate(avg=Avg("score"))
-                .values_list("pilar_id", "avg")
-            )
-            for pilar in Pilar.objects.filter(pk__in=list(averages)).order_by("name"):
-                rows.append(
-                    AreaRow(
-                        code=str(pilar.pk),
-                        name=pilar.name,
-                        score=_round(averages[pilar.pk]),
-                        scored=1 if averages[pilar.pk] is not None else 0,
-                        values={
-                            i.pk: area_value(i, sums.get((pilar.pk, i.pk))) for i in indicators
-                        },
-                        pilar=pilar,
-                    )
-                )
-    totals = _sums_by(rollups, Value(""))
-    whole = scores.aggregate(
-        avg=Avg("score"), n=Count("pilar", distinct=True, filter=Q(score__isnull=False))
-    )
+    return _board(area, [area.code], area.name, rows, child_level, period, indicators)
+
+
+def overview(*, areas: list[Wilayah], month: datetime.date, year: int | None = None) -> Dashboard:
+    """The dashboard of a reader's several areas (a coordinator of two kecamatan, a national
+    reader of every province): one row per area, the total of them all."""
+    period = Period.of(month, year)
+    indicators = active_indicators()
+    rows = _region_rows(areas, period, indicators)
+    codes = [a.code for a in areas]
+    level = min(a.level for a in areas)
+    return _board(None, codes, "", rows, level, period, indicators)
+
+
+def _board(
+    area: Wilayah | None,
+    codes: list[str],
+    name: str,
+    rows: list[AreaRow],
+    child_level: int | None,
+    period: Period,
+    indicators: list[Indicator],
+) -> Dashboard:
+    tables = tables_for(*map(len, codes))
+    rollups = _rows_of(tables.rollups, codes, period.start, period.end)
+    scores = _rows_of(tables.scores, codes, period.start, period.end)
+    totals = _sums_by(rollups, _group(None), tables.rollup_sums)
+    score, scored = _score_means(tables, scores, None, period.year).get("", (None, 0))
     total = AreaRow(
-        code=area.code,
-        name=area.name,
-        score=_round(whole["avg"]),
-        scored=whole["n"],
+        code=area.code if area else "",
+        name=name,
+        score=score,
+        scored=scored,
         values={i.pk: area_value(i, totals.get(("", i.pk))) for i in indicators},
     )
-    histogram = score_histogram(area=area, start=start, end=end)
-    trend = score_trend(area=area, month=month if year is None else previous_month(end))
-    coverage = _coverage(area, month, indicators)
+    last = period.month if period.year is None else previous_month(period.end)
     return Dashboard(
         area=area,
-        month=month,
+        month=period.month,
         indicators=indicators,
         child_level=child_level,
         rows=rows,
         total=total,
-        histogram=histogram,
-        trend=trend,
-        year=year,
-        **coverage,
+        histogram=_histogram(tables, scores),
+        trend=_trend(tables, codes, last),
+        year=period.year,
+        **_coverage(codes, period.month, indicators),
     )
 
 
-def score_histogram(
-    *, area: Wilayah, start: datetime.date, end: datetime.date
-) -> list[tuple[str, int]]:
-    """How many PSM rows scored 0-19, 20-39, ... 80-100 (one query)."""
-    counts = (
-        Score.objects.within(area.code)
-        .filter(month__gte=start, month__lt=end)
-        .aggregate(
-            **{
-                f"b{low}": Count("pk", filter=Q(score__gte=low, score__lt=high))
-                for low, high in BUCKETS
-            }
+def _region_rows(
+    regions: list[Wilayah], period: Period, indicators: list[Indicator]
+) -> list[AreaRow]:
+    """One row per region, read in one pass per code length (the regions of a dashboard are
+    of one level; a reader's several areas may not be)."""
+    figures: dict[str, tuple[dict, tuple[Decimal | None, int]]] = {}
+    for length in sorted({len(r.code) for r in regions}):
+        codes = [r.code for r in regions if len(r.code) == length]
+        tables = tables_for(length)
+        scores = _rows_of(tables.scores, codes, period.start, period.end)
+        sums = _sums_by(
+            _rows_of(tables.rollups, codes, period.start, period.end),
+            _group(length),
+            tables.rollup_sums,
         )
-    )
+        means = _score_means(tables, scores, length, period.year)
+        for code in codes:
+            values = {i.pk: area_value(i, sums.get((code, i.pk))) for i in indicators}
+            figures[code] = (values, means.get(code, (None, 0)))
     return [
-        (f"{low}-{100 if high > 100 else high - 1}", counts[f"b{low}"]) for low, high in BUCKETS
+        AreaRow(
+            code=region.code,
+            name=region.name,
+            score=figures[region.code][1][0],
+            scored=figures[region.code][1][1],
+            values=figures[region.code][0],
+            link=f"?wilayah={region.code}&{period.param}",
+        )
+        for region in regions
     ]
 
 
-def score_trend(
-    *, area: Wilayah, month: datetime.date, count: int = 12, pilar: Pilar | None = None
-) -> list[tuple[datetime.date, Decimal | None]]:
-    months = months_back(month, count)
-    scores = Score.objects.within(area.code).filter(month__gte=months[0], month__lte=month)
-    if pilar is not None:
-        scores = scores.filter(pilar=pilar)
+def _psm_rows(desa: Wilayah, period: Period, indicators: list[Indicator]) -> list[AreaRow]:
+    """One row per PSM with figures in the desa."""
+    rollups = _rows_of(Rollup, [desa.code], period.start, period.end)
+    scores = _rows_of(Score, [desa.code], period.start, period.end)
+    sums = _sums_by(rollups, F("pilar_id"))
     averages = dict(
-        scores.values_list("month").annotate(avg=Avg("score")).values_list("month", "avg")
+        scores.values_list("pilar_id").annotate(avg=Avg("score")).values_list("pilar_id", "avg")
     )
-    return [(m, _round(averages.get(m))) for m in months]
+    return [
+        AreaRow(
+            code=str(pilar.pk),
+            name=pilar.name,
+            score=_round(averages[pilar.pk]),
+            scored=1 if averages[pilar.pk] is not None else 0,
+            values={i.pk: area_value(i, sums.get((pilar.pk, i.pk))) for i in indicators},
+            pilar=pilar,
+        )
+        for pilar in Pilar.objects.filter(pk__in=list(averages)).order_by("name")
+    ]
 
 
-def _coverage(area: Wilayah, month: datetime.date, indicators: list[Indicator]) -> dict:
+def _histogram(tables: Tables, scores: Any) -> list[tuple[str, int]]:
+    """How many PSM rows scored 0-19, 20-39, ... 80-100 (one query)."""
+    counts = scores.aggregate(**tables.score_buckets)
+    return [
+        (f"{low}-{100 if high > 100 else high - 1}", counts[f"b{low}"] or 0)
+        for low, high in BUCKETS
+    ]
+
+
+def _trend(
+    tables: Tables, codes: list[str], month: datetime.date, count: int = 12
+) -> list[tuple[datetime.date, Decimal | None]]:
+    """The mean score of each of the `count` months up to `month`."""
+    months = months_back(month, count)
+    means = {
+        m: _round(total / n) if n else None
+        for m, total, n in _rows_of(tables.scores, codes, months[0], next_month(month))
+        .values_list("month")
+        .annotate(**tables.score_means)
+        .values_list("month", "score_total", "score_count")
+    }
+    return [(m, means.get(m)) for m in months]
+
+
+def _coverage(codes: list[str], month: datetime.date, indicators: list[Indicator]) -> dict:
     """Villages without an active PSM and without activity in the month: counted by the
     database, and the first COVERAGE_LISTED of each named (a province has thousands of
     villages; the page names a few, the counts are whole). Three queries."""
-    villages = Wilayah.objects.within(area.code).filter(level=Level.DESA, is_active=True)
-    served = Exists(Pilar.objects.active().of_type(PSM).filter(wilayah_id=OuterRef("code")))
+    inside = area_condition("wilayah_id", codes)
+    villages = Wilayah.objects.filter(
+        area_condition("code", codes), level=Level.DESA, is_active=True
+    )
+    # IN (the area's served or reporting desa), not EXISTS per village: the database reads
+    # each set once and looks every village up in it (a province has thousands of villages).
+    served = Q(code__in=Pilar.objects.active().of_type(PSM).filter(inside).values("wilayah_id"))
     counted = activity_indicator(indicators)
-    reported = Exists(
-        Rollup.objects.filter(
-            wilayah_id=OuterRef("code"), month=month, indicator=counted, numerator__gt=0
-        )
+    reported = Q(
+        code__in=Rollup.objects.filter(
+            inside, month=month, indicator=counted, numerator__gt=0
+        ).values("wilayah_id")
     )
     counts = villages.aggregate(
         total=Count("pk"),

@@ -48,6 +48,11 @@ class AreaMixin(ScopedMixin):
             return int(text)
         return None
 
+    def reader_areas(self) -> list[Wilayah]:
+        """The reader's own areas for `permission` (the widest of each branch)."""
+        codes = self.actor.areas_for(self.permission)
+        return list(Wilayah.objects.filter(code__in=codes, is_active=True).order_by("code"))
+
     def ancestors(self, area: Wilayah) -> list[Wilayah]:
         chain: list[Wilayah] = []
         parent = area.parent

@@ -40,26 +40,37 @@ def histogram_chart(title: str, histogram: list) -> BarChart:
 
 
 class DashboardView(AreaMixin, TemplateView):
+    """An area's dashboard; without ?wilayah=, a reader of several areas sees them side by side."""
+
     permission = VIEW
     template_name = "monitoring/dashboard.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        area = self.get_area()
         month = self.get_month()
         year = self.get_year()
-        with_people = self.actor.can_in(VIEW_PEOPLE, area.code)
-        board = selectors.dashboard(area=area, month=month, with_people=with_people, year=year)
+        several = len(self.actor.areas_for(self.permission)) > 1
+        if several and not self.request.GET.get("wilayah", "").strip():
+            area = None
+            with_people = False
+            board = selectors.overview(areas=self.reader_areas(), month=month, year=year)
+        else:
+            area = self.get_area()
+            with_people = self.actor.can_in(VIEW_PEOPLE, area.code)
+            board = selectors.dashboard(area=area, month=month, with_people=with_people, year=year)
         return {
             **super().get_context_data(**kwargs),
             **self.period_context(board.month),
             "area": area,
-            "ancestors": self.ancestors(area),
+            "heading": area.name if area else _("All your areas"),
+            "area_param": f"wilayah={area.code}&" if area else "",
+            "has_overview": several,
+            "ancestors": self.ancestors(area) if area else [],
             "board": board,
             "year": year,
             "period_param": f"tahun={year}" if year else f"bulan={board.month:%Y-%m}",
             "with_people": with_people,
-            "is_desa": area.level == Level.DESA,
-            "can_manage": self.actor.can_in(MANAGE, area.code),
+            "is_desa": area is not None and area.level == Level.DESA,
+            "can_manage": area is not None and self.actor.can_in(MANAGE, area.code),
             "trend_chart": trend_chart(_("Mean score, last 12 months"), board.trend),
             "histogram_chart": histogram_chart(_("Distribution of scores"), board.histogram),
             "ranking_chart": BarChart(
