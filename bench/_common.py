@@ -42,6 +42,7 @@ def throwaway_environment(url: str) -> None:
     os.environ["GARDA_ENCRYPTION_KEYS"] = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
     os.environ["GARDA_BLIND_INDEX_KEY"] = secrets.token_urlsafe(32)
     os.environ["GARDA_ALLOWED_HOSTS"] = "testserver"
+    os.environ["GARDA_SITE_URL"] = "https://testserver"
     os.environ.setdefault("GARDA_STATIC_ROOT", tempfile.mkdtemp(prefix="garda-bench-static-"))
     os.environ["GARDA_LOG_LEVEL"] = "WARNING"
 

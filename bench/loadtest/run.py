@@ -122,6 +122,7 @@ def bench_environment(url: str, work: Path, cache: str) -> dict[str, str]:
         "DATABASE_URL": url,
         "GARDA_SECRET_KEY": secrets.token_urlsafe(50),
         "GARDA_ALLOWED_HOSTS": "127.0.0.1",
+        "GARDA_SITE_URL": "https://127.0.0.1",
         "GARDA_STATIC_ROOT": str(work / "static"),
         "GARDA_MEDIA_ROOT": str(work / "media"),
         "GARDA_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",

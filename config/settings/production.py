@@ -3,6 +3,8 @@
 `manage.py check --deploy` passes with no warning (garda/core/tests/test_deploy_check.py).
 """
 
+from urllib.parse import urlsplit
+
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
@@ -37,8 +39,22 @@ def blind_index_key(value: str) -> str:
     return value
 
 
+def public_address(value: str) -> str:
+    # Links in e-mails (password resets, case notices) must reach people, over HTTPS.
+    address = urlsplit(value)
+    if address.scheme != "https" or not address.netloc:
+        raise ImproperlyConfigured(
+            "GARDA_SITE_URL must be the site's public https:// address, e.g. "
+            "https://garda.example.go.id"
+        )
+    return value
+
+
 DEBUG = False
 SECRET_KEY = env("GARDA_SECRET_KEY")
+# No defaults here: the development ones (127.0.0.1) would work only on the server itself.
+ALLOWED_HOSTS = [host.strip() for host in env("GARDA_ALLOWED_HOSTS").split(",") if host.strip()]
+GARDA_SITE_URL = public_address(env("GARDA_SITE_URL"))
 GARDA_ENCRYPTION_KEYS = fernet_keys(env("GARDA_ENCRYPTION_KEYS"))
 GARDA_BLIND_INDEX_KEY = blind_index_key(env("GARDA_BLIND_INDEX_KEY"))
 

@@ -33,11 +33,11 @@ def notify(
     except IntegrityError:  # the same key written by a concurrent run
         return None
     if user.email:
-        transaction.on_commit(lambda: _send_email(user.email, text, link))
+        transaction.on_commit(lambda: _send_email(user, text, link))
     return notification
 
 
-def _send_email(address: str, text: str, link: str) -> None:
+def _send_email(user: User, text: str, link: str) -> None:
     site = settings.GARDA_SITE_URL.rstrip("/")
     body = f"{text}\n\n{site}{link}" if link else text
     try:
@@ -45,10 +45,11 @@ def _send_email(address: str, text: str, link: str) -> None:
             subject=f"[Garda] {text[:70]}",
             message=body,
             from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[address],
+            recipient_list=[user.email],
         )
     except Exception:  # a mail server down must not undo or hide the in-app notice
-        logger.exception("Could not email a notification to %s", address)
+        # The account's id, not its address: logs hold no personal data.
+        logger.exception("Could not email a notification to user %s", user.pk)
 
 
 @transaction.atomic

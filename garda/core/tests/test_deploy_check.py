@@ -16,6 +16,7 @@ PRODUCTION_ENV = {
     "GARDA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     "GARDA_BLIND_INDEX_KEY": "b" * 16 + "Ix9-Rt4_Wq7Zm2Lp",
     "GARDA_ALLOWED_HOSTS": "garda.example.go.id",
+    "GARDA_SITE_URL": "https://garda.example.go.id",
 }
 
 
@@ -62,3 +63,19 @@ def test_a_short_blind_index_key_is_refused_at_start(production):
     with pytest.raises(ImproperlyConfigured, match="at least 32 characters"):
         production.blind_index_key("short")
     assert production.blind_index_key("x" * 32) == "x" * 32
+
+
+@pytest.mark.parametrize("name", ["GARDA_ALLOWED_HOSTS", "GARDA_SITE_URL"])
+def test_the_public_name_and_address_have_no_default(production, monkeypatch, name):
+    monkeypatch.delenv(name)
+    with pytest.raises(RuntimeError, match=f"{name} must be set"):
+        importlib.reload(production)
+
+
+def test_the_public_address_is_https(production):
+    for wrong in ("http://garda.example.go.id", "garda.example.go.id", "https://"):
+        with pytest.raises(ImproperlyConfigured, match="public https:// address"):
+            production.public_address(wrong)
+    assert production.public_address("https://garda.example.go.id/") == (
+        "https://garda.example.go.id/"
+    )
