@@ -2,10 +2,13 @@
 here; a caller holding REVEAL_IDENTIFIERS asks for one full identifier at a time, with a
 reason, through the logged `reveal` endpoints. Free-text narratives of cases are left out."""
 
+import uuid
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from garda.accounts.roles import Perm
 from garda.activities.models import Activity
 from garda.cases.models import Case
 from garda.monitoring.models import Indicator
@@ -213,6 +216,15 @@ class CaseSerializer(serializers.ModelSerializer):
 
 class ActivitySerializer(serializers.ModelSerializer):
     type = serializers.CharField(source="jenis.code", read_only=True)
+    case = serializers.SerializerMethodField()
+
+    def get_case(self, activity: Activity) -> uuid.UUID | None:
+        """The social case the report belongs to, for callers who may read cases there; to
+        the others (a village operator) it is empty, as for a report with no case."""
+        if activity.case is None:
+            return None
+        user = self.context["request"].user
+        return activity.case_id if user.can_in(Perm.VIEW_CASES, activity.case.wilayah_id) else None
 
     class Meta:
         model = Activity
@@ -228,6 +240,7 @@ class ActivitySerializer(serializers.ModelSerializer):
             "description",
             "participants",
             "program",
+            "case",
             "status",
             "submitted_at",
             "verified_at",

@@ -401,7 +401,7 @@ class ActivityViewSet(ReadOnly):
     serializer_class = s.ActivitySerializer
 
     def get_queryset(self) -> QuerySet:
-        return super().get_queryset().select_related("jenis").order_by("-occurred_at", "pk")
+        return super().get_queryset().select_related("jenis", "case").order_by("-occurred_at", "pk")
 
     def filter_list(self, qs: QuerySet, f: Filters) -> QuerySet:
         qs = f.choice(f.region(qs), "status", ActivityStatus.choices)

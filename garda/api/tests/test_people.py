@@ -5,8 +5,11 @@ import pytest
 from django.urls import reverse
 
 from garda.accounts.roles import Role
+from garda.activities.tests.factories import report
 from garda.audit.models import Action, AuditEvent
+from garda.cases.tests.factories import open_case
 from garda.core.testing import BANGKA, BELINYU, LUMUT, OTHER_DESA, make_user
+from garda.pilar.tests.factories import account_of, psm_with_account
 
 from .factories import MAKERS, detail_url, household, list_url, resident, token_client
 
@@ -105,3 +108,17 @@ def test_case_answers_leave_the_narrative_out(bangka) -> None:
     assert body.status_code == 200
     assert case.narrative not in body.content.decode()
     assert body.json()["number"] == case.number
+
+
+def test_a_report_names_its_case_only_to_those_who_may_read_cases(bangka) -> None:
+    user = account_of(psm_with_account(code=LUMUT))
+    linked = report(user, code=LUMUT, case=open_case(code=LUMUT))
+    plain = report(user, code=LUMUT)
+    staff = token_client(make_user(Role.STAF_DINAS, BANGKA))
+    operator = token_client(make_user(Role.OPERATOR_DESA, LUMUT))  # people, but not cases
+    assert staff.get(detail_url("activity", linked)).json()["case"] == str(linked.case_id)
+    assert staff.get(detail_url("activity", plain)).json()["case"] is None
+    assert operator.get(detail_url("activity", linked)).status_code == 200
+    assert operator.get(detail_url("activity", linked)).json()["case"] is None
+    listed = {row["id"]: row["case"] for row in staff.get(list_url("activity")).json()["results"]}
+    assert listed == {str(linked.pk): str(linked.case_id), str(plain.pk): None}
