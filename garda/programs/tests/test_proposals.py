@@ -467,6 +467,17 @@ class TestDraft:
                 data={"individu": outsider, "removal_reason": "pindah", "justification": "x"},
             )
 
+    def test_a_correction_page_names_each_corrected_field(self, bangka):
+        psm = psm_of()
+        head = Individu.objects.get(keluarga=register_family(code=LUMUT))
+        correction = services.proposal_create(
+            actor=psm,
+            kind=ProposalKind.CORRECTION,
+            data={"individu": head, "details": {"birth_place": "Sungailiat"}, "justification": "x"},
+        )
+        page = client_for(psm).get(correction.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="id")
+        assert "<dt>Tempat lahir (perbaikan)</dt><dd>Sungailiat</dd>" in page.content.decode()
+
     def test_a_bad_photo_is_refused_and_nothing_is_saved(self, bangka):
         from django.core.files.uploadedfile import SimpleUploadedFile
 
