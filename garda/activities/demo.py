@@ -39,12 +39,14 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 from PIL import Image
 
 from garda.accounts.models import User
 from garda.audit.models import Action
 from garda.audit.services import audit_record
+from garda.cases.models import Case, EventKind
 from garda.pilar.models import PSM, Pilar, Status, StatusEvent
 from garda.registry.demo import CENTRES
 from garda.registry.models import Keluarga
@@ -195,6 +197,40 @@ def _jpeg(rng: random.Random) -> bytes:
     return buffer.getvalue()
 
 
+@dataclass(frozen=True)
+class CaseSpan:
+    case: Case
+    opened: datetime.datetime
+    closed: datetime.datetime | None
+
+
+def _case_spans() -> dict[str, list[CaseSpan]]:
+    """Each desa's demo cases and when each was open, to link the case-handling reports of
+    the PSM handling it to the case they were part of."""
+    spans: dict[str, list[CaseSpan]] = {}
+    for case in (
+        Case.objects.within("19.01")
+        .annotate(
+            opened=Min("events__at", filter=Q(events__kind=EventKind.OPENED)),
+            closed=Max("events__at", filter=Q(events__kind=EventKind.CLOSED)),
+        )
+        .filter(opened__isnull=False)
+        .order_by("number")
+    ):
+        spans.setdefault(case.wilayah_id, []).append(CaseSpan(case, case.opened, case.closed))
+    return spans
+
+
+def _case_handled(spans: list[CaseSpan], pilar: Pilar, when: datetime.datetime) -> Case | None:
+    for span in spans:
+        handled = span.case.handler_pilar_id == pilar.pk or (
+            pilar.user_id is not None and span.case.handler_id == pilar.user_id
+        )
+        if handled and span.opened <= when and (span.closed is None or when < span.closed):
+            return span.case
+    return None
+
+
 @transaction.atomic
 def build_demo_activities() -> DemoActivities:
     """Create what of the demo's twelve months is missing. Returns how many reports the plan
@@ -224,6 +260,7 @@ def build_demo_activities() -> DemoActivities:
     ):
         households.setdefault(row.wilayah_id, []).append(row)
     existing = set(Activity.objects.values_list("client_uuid", flat=True))
+    case_spans = _case_spans()
 
     new_reports: list[Activity] = []
     links: list[tuple[uuid.UUID, uuid.UUID]] = []
@@ -289,6 +326,9 @@ def build_demo_activities() -> DemoActivities:
                 elif decided >= cutoff and fate != ReportStatus.DRAFT:
                     fate = ReportStatus.SUBMITTED  # waiting for the coordinator
                 verifier = koord if koord is not None and koord.pk != pilar.user_id else actor
+                case = None
+                if code == ActivityType.CASE_HANDLING:
+                    case = _case_handled(case_spans.get(pilar.wilayah_id, []), pilar, when)
                 activity = Activity(
                     id=_key("activity-row", key),
                     client_uuid=key,
@@ -297,6 +337,7 @@ def build_demo_activities() -> DemoActivities:
                     reported_by=pilar.user,
                     wilayah_id=pilar.wilayah_id,
                     occurred_at=when,
+                    case=case,
                     latitude=lat if with_gps else None,
                     longitude=lon if with_gps else None,
                     accuracy_m=accuracy if with_gps else None,

@@ -12,6 +12,8 @@ from django.urls import reverse
 from garda.accounts.demo import DEMO_PASSWORD
 from garda.accounts.models import RoleAssignment, User
 from garda.accounts.roles import Role
+from garda.activities.models import Activity, ActivityType
+from garda.cases.models import EventKind
 from garda.pilar.models import Pilar
 from garda.wilayah.models import Level, Wilayah
 
@@ -56,6 +58,19 @@ class TestDemo:
         riding_panjang = User.objects.filter(username__startswith="psm.riding-panjang")
         assert riding_panjang.count() == 2
         assert {u.wilayah.parent.name for u in riding_panjang} == {"Belinyu", "Merawang"}
+
+    def test_case_handling_reports_belong_to_the_case_their_psm_handled(self, demo):
+        reports = Activity.objects.filter(jenis__code=ActivityType.CASE_HANDLING)
+        linked = list(reports.filter(case__isnull=False).select_related("case", "pilar"))
+        assert linked, "no case-handling report names its case"
+        for report in linked:
+            case = report.case
+            assert report.wilayah_id == case.wilayah_id
+            assert report.pilar == case.handler_pilar or report.pilar.user == case.handler
+            opened = case.events.get(kind=EventKind.OPENED).at
+            closed = case.events.filter(kind=EventKind.CLOSED).order_by("-at").first()
+            assert opened <= report.occurred_at
+            assert closed is None or report.occurred_at < closed.at
 
     @override_settings(GARDA_2FA_REQUIRED=False)  # as in the laptop demo (config.settings.local)
     def test_each_demo_login_lands_on_its_home(self, demo):
