@@ -407,7 +407,7 @@ def _trend(
 def _coverage(codes: list[str], month: datetime.date, indicators: list[Indicator]) -> dict:
     """Villages without an active PSM and without activity in the month: counted by the
     database, and the first COVERAGE_LISTED of each named (a province has thousands of
-    villages; the page names a few, the counts are whole). Three queries."""
+    villages; the page names a few, the counts are whole). One to three queries."""
     inside = area_condition("wilayah_id", codes)
     villages = Wilayah.objects.filter(
         area_condition("code", codes), level=Level.DESA, is_active=True
@@ -427,16 +427,18 @@ def _coverage(codes: list[str], month: datetime.date, indicators: list[Indicator
         without_activity=Count("pk", filter=~reported),
     )
 
-    def first(unmatched: Any) -> list[Wilayah]:
+    def first(unmatched: Any, count: int) -> list[Wilayah]:
+        if not count:  # nothing to name: no second pass over every village
+            return []
         return list(
             villages.exclude(unmatched).select_related("parent").order_by("code")[:COVERAGE_LISTED]
         )
 
     return {
         "villages": counts["total"],
-        "without_psm": first(served),
+        "without_psm": first(served, counts["without_psm"]),
         "without_psm_count": counts["without_psm"],
-        "without_activity": first(reported),
+        "without_activity": first(reported, counts["without_activity"]),
         "without_activity_count": counts["without_activity"],
     }
 
