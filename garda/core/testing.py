@@ -127,3 +127,9 @@ class ScopedViewContract:
         obj = self.make_object(self.own_area)
         response = self.request(client_for(allowed_user), self.url_for(obj))
         assert response.status_code == self.ok_status
+
+
+def menu_urls(user: User) -> list[str]:
+    """Every address in the menu `user` sees, whatever its group."""
+    groups = client_for(user).get("/").context["nav_groups"]
+    return [item.url for group in groups for item in group.items]

@@ -1,13 +1,25 @@
 """Home page per role, coverage figures, error pages and security headers."""
 
 import pytest
+from django.core.paginator import Paginator
+from django.template.loader import render_to_string
 from django.test import Client, override_settings
 from django.urls import path, reverse
+from django.utils import translation
 
 from config.urls import urlpatterns as project_urls
 from garda.accounts.roles import Role
 from garda.core.selectors import coverage_by_child, home_kind
-from garda.core.testing import BANGKA, BELINYU, BINTET, LUMUT, SUNGAILIAT, client_for, make_user
+from garda.core.testing import (
+    BANGKA,
+    BELINYU,
+    BINTET,
+    LUMUT,
+    SUNGAILIAT,
+    client_for,
+    make_user,
+    menu_urls,
+)
 from garda.pilar.models import PilarType
 from garda.pilar.services import pilar_register
 from garda.wilayah.models import Wilayah
@@ -48,10 +60,29 @@ class TestHomePerRole:
         assert b"Siti Lumut" not in body
 
     def test_menu_follows_permissions(self, bangka):
-        psm_nav = client_for(make_user(Role.PSM, LUMUT)).get("/").context["nav_items"]
-        admin_nav = client_for(make_user(Role.ADMIN_DINAS, BANGKA)).get("/").context["nav_items"]
-        assert reverse("accounts:user_list") not in [i.url for i in psm_nav]
-        assert {reverse("accounts:user_list"), reverse("audit:list")} <= {i.url for i in admin_nav}
+        psm_nav = menu_urls(make_user(Role.PSM, LUMUT))
+        admin_nav = menu_urls(make_user(Role.ADMIN_DINAS, BANGKA))
+        assert reverse("accounts:user_list") not in psm_nav
+        assert {reverse("accounts:user_list"), reverse("audit:list")} <= set(admin_nav)
+
+    def test_menu_groups_the_pages_and_marks_the_current_one(self, bangka, english):
+        client = client_for(make_user(Role.ADMIN_DINAS, BANGKA))
+        page = client.get(reverse("accounts:user_list"))
+        groups = {str(g.label): g for g in page.context["nav_groups"]}
+        assert [item.url for item in groups["Administration"].items] == [
+            reverse("wilayah:list"),
+            reverse("accounts:user_list"),
+            reverse("audit:list"),
+        ]
+        assert groups["Administration"].current and not groups["Field work"].current
+        body = page.content.decode()
+        assert f'<a href="{reverse("accounts:user_list")}" aria-current="page">' in body
+        assert body.count('class="nav-group-label"') == 4
+        # A viewer's short menu: a group holding one page is a link in the bar, not a heading.
+        viewer = client_for(make_user(Role.VIEWER, BANGKA)).get("/").content.decode()
+        assert viewer.count('class="nav-group-label"') == 2
+        assert "Administration" not in viewer
+        assert f'<li><a href="{reverse("wilayah:list")}">Regions</a></li>' in viewer
 
 
 class TestCoverage:
@@ -137,3 +168,20 @@ class TestErrorPagesAndHeaders:
         body = client.get(reverse("accounts:login")).content.decode()
         assert '<html lang="en">' in body
         assert "Log in to Garda" in body
+
+
+def test_numbers_in_links_are_not_grouped_like_numbers_on_screen(rf):
+    # Indonesian grouping writes 1.234 on screen; page 1.234 in a link would not be read back.
+    paginator = Paginator(range(100_000), 50)
+    with translation.override("id"):
+        html = render_to_string(
+            "core/_pagination.html",
+            {
+                "is_paginated": True,
+                "page_obj": paginator.page(1_500),
+                "paginator": paginator,
+                "request": rf.get("/warga/", {"q": "Siti", "page": "1500"}),
+            },
+        )
+    assert "q=Siti&amp;page=1499" in html and "q=Siti&amp;page=1501" in html
+    assert "1.500" in html and "100.000" in html  # the text is grouped as Indonesians read it

@@ -462,6 +462,9 @@ def test_a_year_adds_up_the_months(scored):
     f.report(scored["user_a"], LUMUT, occurred=at(2, month=later), submitted=at(2, month=later))
     rollups.rollup_refresh(later)
     client = client_for(make_user(Role.STAF_DINAS, BANGKA))
+    month_page = client.get(reverse("monitoring:dashboard"), {"bulan": "2026-10"}).content.decode()
+    assert 'tahun=2026">' in month_page  # not "2.026", which Indonesian grouping writes
+    assert "Setahun penuh 2026" in month_page
     response = client.get(reverse("monitoring:dashboard"), {"tahun": "2026"})
     board = response.context["board"]
     reports = f.indicator("kegiatan_lapangan").pk
