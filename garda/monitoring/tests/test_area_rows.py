@@ -113,3 +113,14 @@ def test_a_reader_of_one_area_sees_it_directly(scored):
     page = client_for(f.coordinator(BELINYU)).get(reverse("monitoring:dashboard"))
     assert page.context["area"].code == BELINYU
     assert not page.context["has_overview"]
+
+
+def test_a_reader_whose_second_area_was_retired_sees_the_first_directly(scored):
+    reader = make_user(Role.KOORDINATOR, BELINYU)
+    RoleAssignment.objects.create(
+        user=reader, role=Role.KOORDINATOR, wilayah_id=SUNGAILIAT, valid_from=at(1).date()
+    )
+    Wilayah.objects.filter(code=SUNGAILIAT).update(is_active=False)
+    page = client_for(reader).get(reverse("monitoring:dashboard"))
+    assert page.status_code == 200
+    assert page.context["area"].code == BELINYU

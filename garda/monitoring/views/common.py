@@ -16,7 +16,7 @@ from ..selectors import month_label, parse_month
 
 class AreaMixin(ScopedMixin):
     """`area`: the region asked for in ?wilayah= if the reader may see it for `permission`,
-    else the reader's own (widest) area. `month`: from ?bulan=."""
+    else the reader's own (widest, still in use) area. `month`: from ?bulan=."""
 
     model = Wilayah
     lowest_level = Level.DESA
@@ -24,10 +24,10 @@ class AreaMixin(ScopedMixin):
     def get_area(self) -> Wilayah:
         code = self.request.GET.get("wilayah", "").strip()
         if not code:
-            areas = self.actor.areas_for(self.permission)
+            areas = self.reader_areas()
             if not areas:
                 raise Http404
-            code = sorted(areas, key=len)[0]
+            return min(areas, key=lambda a: (len(a.code), a.code))
         area = (
             Wilayah.objects.visible_to(self.actor, self.permission)
             .filter(code=code, is_active=True, level__lte=self.lowest_level)
@@ -51,7 +51,8 @@ class AreaMixin(ScopedMixin):
     def reader_areas(self) -> list[Wilayah]:
         """The reader's own areas for `permission` (the widest of each branch)."""
         codes = self.actor.areas_for(self.permission)
-        return list(Wilayah.objects.filter(code__in=codes, is_active=True).order_by("code"))
+        areas = Wilayah.objects.filter(code__in=codes, is_active=True, level__lte=self.lowest_level)
+        return list(areas.select_related("parent").order_by("code"))
 
     def ancestors(self, area: Wilayah) -> list[Wilayah]:
         chain: list[Wilayah] = []

@@ -49,10 +49,12 @@ class DashboardView(AreaMixin, TemplateView):
         month = self.get_month()
         year = self.get_year()
         several = len(self.actor.areas_for(self.permission)) > 1
-        if several and not self.request.GET.get("wilayah", "").strip():
+        asked = self.request.GET.get("wilayah", "").strip()
+        areas = self.reader_areas() if several and not asked else []
+        if len(areas) > 1:
             area = None
             with_people = False
-            board = selectors.overview(areas=self.reader_areas(), month=month, year=year)
+            board = selectors.overview(areas=areas, month=month, year=year)
         else:
             area = self.get_area()
             with_people = self.actor.can_in(VIEW_PEOPLE, area.code)
