@@ -65,6 +65,7 @@ class TestDemo:
         assert linked, "no case-handling report names its case"
         for report in linked:
             case = report.case
+            assert case is not None
             assert report.wilayah_id == case.wilayah_id
             assert report.pilar == case.handler_pilar or report.pilar.user == case.handler
             opened = case.events.get(kind=EventKind.OPENED).at
