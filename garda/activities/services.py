@@ -28,7 +28,7 @@ from garda.accounts.models import User
 from garda.accounts.roles import Perm
 from garda.audit.models import Action
 from garda.audit.services import audit_record, audited_create, audited_update
-from garda.core.errors import ConcurrentEdit, GardaError, InvalidState, NotAllowed
+from garda.core.errors import ConcurrentEdit, GardaError, InvalidState, NotAllowed, SyncConflict
 from garda.core.uploads import PHOTO, clean_upload
 from garda.monitoring.tasks import refresh_desa_month_soon
 from garda.pilar.models import Pilar
@@ -67,15 +67,6 @@ LINK_FIELDS = ("households", "individuals")
 MAX_PHOTOS = 10
 CHUNK_LIMIT = 512 * 1024
 SIX_PLACES = Decimal("0.000001")
-
-
-class SyncConflict(ConcurrentEdit):
-    """The record changed on the server since the phone last saw it: both versions attached."""
-
-    def __init__(self, message: str, *, server: dict[str, Any], yours: dict[str, Any]) -> None:
-        super().__init__(message)
-        self.server = server
-        self.yours = yours
 
 
 class NotFound(GardaError):

@@ -1,5 +1,7 @@
 """Typed errors raised by services. Views turn them into messages; nothing else catches them."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 
 
@@ -27,6 +29,16 @@ class InvalidState(GardaError):
 
 class ConcurrentEdit(GardaError):
     """Someone saved the record after this user opened it; nothing of theirs was overwritten."""
+
+
+class SyncConflict(ConcurrentEdit):
+    """A record sent from a phone changed on the server since the phone last saw it: both
+    versions attached (plain JSON values), for the person to choose which to keep."""
+
+    def __init__(self, message: str, *, server: dict[str, Any], yours: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.server = server
+        self.yours = yours
 
 
 class Duplicate(GardaError):

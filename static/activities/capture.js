@@ -546,9 +546,11 @@
   function setState(text) { document.getElementById("queue-state").textContent = text || ""; }
 
   function describeValues(values) {
-    const when = (values.occurred_at || "").replace("T", " ").slice(0, 16);
-    return `${values.jenis || ""} · ${when} · ${(values.description || "").slice(0, 80)}` +
-      (values.status ? ` · ${values.status}` : "");
+    // One line per version of a record in conflict: a report's or a proposal's own fields.
+    const parts = "jenis" in values
+      ? [values.jenis, (values.occurred_at || "").replace("T", " ").slice(0, 16), (values.description || "").slice(0, 80)]
+      : [values.subject, values.program, (values.justification || "").slice(0, 80)];
+    return [...parts, values.status].filter(Boolean).join(" · ");
   }
 
   function describe(item) {

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 
 from garda.accounts.roles import Role
 from garda.audit.models import AuditEvent
-from garda.core.errors import ConcurrentEdit, GardaError, InvalidState, NotAllowed
+from garda.core.errors import ConcurrentEdit, GardaError, InvalidState, NotAllowed, SyncConflict
 from garda.core.testing import BINTET, LUMUT, SUNGAILIAT, make_user
 from garda.pilar.models import Pilar
 from garda.wilayah.models import Wilayah
@@ -372,7 +372,7 @@ def test_sync_on_a_record_changed_on_the_server_is_a_conflict_with_both_versions
         actor=user, client_uuid=key, base_version=None, data=f.data(), submit=True
     ).activity
     services.activity_return(actor=f.coordinator(), activity=activity, reason="Kurang jelas")
-    with pytest.raises(services.SyncConflict) as conflict:
+    with pytest.raises(SyncConflict) as conflict:
         services.activity_sync(
             actor=user,
             client_uuid=key,

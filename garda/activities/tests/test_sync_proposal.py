@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from garda.core.testing import BINTET, LUMUT, client_for
 from garda.programs.models import Proposal, ProposalEvent, ProposalStatus
+from garda.programs.services.proposals import proposal_update
 from garda.programs.tests.test_proposals import psm_of
 from garda.registry.models import Relation
 from garda.registry.tests.factories import nik_for
@@ -67,6 +68,32 @@ def test_the_same_uuid_twice_is_one_draft_and_a_change_updates_it():
     proposal.refresh_from_db()
     assert proposal.justification == "Atap bocor, dinding papan lapuk."
     assert Proposal.objects.count() == 1
+
+
+def test_a_draft_changed_on_the_server_meanwhile_comes_back_with_both_versions():
+    user = psm_of(LUMUT)
+    client = client_for(user)
+    key, data = uuid.uuid4(), new_entry()
+    version = send(client, data, key=key).json()["version"]
+    proposal = Proposal.objects.get()
+    on_the_web = {**data, "justification": "Diperbaiki di kantor desa."}
+    on_the_web["wilayah"] = proposal.wilayah
+    proposal_update(actor=user, proposal=proposal, data=on_the_web, expected_version=version)
+    mine = {**data, "justification": "Atap bocor, dinding papan lapuk."}
+    response = send(client, mine, key=key, base_version=version)
+    assert response.status_code == 409
+    body = response.json()
+    assert body["message"].startswith("This proposal was changed on the server")
+    assert body["server"]["justification"] == "Diperbaiki di kantor desa."
+    assert body["server"]["version"] == version + 1
+    assert body["yours"]["justification"] == "Atap bocor, dinding papan lapuk."
+    assert body["server"]["subject"] == body["yours"]["subject"] == "Rahmat Hidayat"
+    assert data["nik"] not in response.content.decode()  # no full NIK in either version
+    proposal.refresh_from_db()
+    assert proposal.justification == "Diperbaiki di kantor desa."  # nothing overwritten
+    # "Keep mine": sent again on top of the server's version, it is applied.
+    kept = send(client, mine, key=key, base_version=body["server"]["version"])
+    assert (kept.status_code, kept.json()["outcome"]) == (200, "updated")
 
 
 def test_a_desa_outside_the_area_is_refused_and_another_areas_proposal_is_not_found():

@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import View
 
 from garda.accounts.roles import Perm
-from garda.core.errors import ConcurrentEdit, GardaError, InvalidState, NotAllowed
+from garda.core.errors import ConcurrentEdit, GardaError, InvalidState, NotAllowed, SyncConflict
 from garda.core.views import ScopedMixin
 from garda.programs.forms_proposals import ProposalForm
 from garda.programs.models import Proposal, ProposalKind
@@ -186,7 +186,7 @@ class RecordSyncView(JsonScopedMixin, View):
 def _refusal(error: GardaError, *, url: str | None) -> JsonResponse:
     """A service's typed refusal as the phone reads it (with a link to the stored record)."""
     extra: dict[str, Any] = {"url": url} if url else {}
-    if isinstance(error, services.SyncConflict):
+    if isinstance(error, SyncConflict):
         return _error(409, error.message, server=error.server, yours=error.yours, **extra)
     if isinstance(error, services.NotFound):
         return _error(404, error.message)

@@ -29,7 +29,7 @@ from garda.accounts.models import User
 from garda.accounts.roles import Perm
 from garda.audit.models import Action
 from garda.audit.services import audit_record, audited_create, audited_delete, audited_update
-from garda.core.errors import Duplicate, GardaError, InvalidState, NotAllowed
+from garda.core.errors import Duplicate, GardaError, InvalidState, NotAllowed, SyncConflict
 from garda.core.nik import check_nik, check_no_kk, mask_identifier, normalise_digits
 from garda.core.uploads import DOCUMENT, PHOTO, Accept, clean_upload
 from garda.registry.models import Individu, Keluarga, Relation
@@ -484,8 +484,39 @@ def proposal_sync(
     fields = _proposal_fields(actor=actor, kind=kind, data=data, existing=existing)
     if not _differing(existing, fields):
         return existing, "unchanged"
+    _expect(existing, ProposalStatus.DRAFT, _("Changing the proposal"))
+    if existing.version != (base_version or 1):
+        stored = {name: getattr(existing, name) for name in SHOWN_ON_PHONE}
+        raise SyncConflict(
+            _(
+                "This proposal was changed on the server after your phone last saw it. "
+                "Nothing was overwritten: choose which version to keep."
+            ),
+            server={**_as_shown(stored), "status": existing.status, "version": existing.version},
+            yours=_as_shown(fields),
+        )
     proposal_update(actor=actor, proposal=existing, data=data, expected_version=base_version or 1)
     return existing, "updated"
+
+
+SHOWN_ON_PHONE = ("name", "individu", "keluarga", "program", "justification", "details")
+
+
+def _as_shown(values: dict[str, Any]) -> dict[str, Any]:
+    """A proposal's content as the phone shows it beside its own copy: who (a name, or a
+    household's masked No KK), the programme, the reasons; never a full NIK."""
+    person, household, program = values["individu"], values["keluarga"], values["program"]
+    subject = (
+        values["name"]
+        or (person.name if person else "")
+        or (household.no_kk_masked if household else "")
+    )
+    return {
+        "subject": subject,
+        "program": program.name if program else "",
+        "justification": values["justification"],
+        "details": values["details"] or {},
+    }
 
 
 def proposal_evidence_check(*, actor: User, proposal: Proposal, field: str) -> None:
