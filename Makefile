@@ -50,7 +50,7 @@ test-postgres: install
 
 # The production configuration of deploy/ brought up on 127.0.0.1 (gunicorn, a worker, nginx
 # with a self-signed certificate, a throwaway database on PG_URL's server), checked from the
-# outside and taken down again: scripts/deploy_check.py. Two to five minutes.
+# outside and taken down again: scripts/deploy_check.py. About a minute (CI runs it).
 deploy-check: install
 	@$(PY) scripts/check_postgres.py "$(PG_URL)"
 	PG_URL="$(PG_URL)" $(PY) scripts/deploy_check.py
