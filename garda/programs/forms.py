@@ -163,7 +163,7 @@ def kecamatan_and_desa(actor: User, permission: str) -> QuerySet[Wilayah]:
 
 
 class CandidateFilterForm(forms.Form):
-    """The names are a contract: `?wilayah=19.01.02.2007&ppks=24`."""
+    """The names are a contract: `?wilayah=19.01.02.2007&ppks=24&diusulkan=on`."""
 
     wilayah = RegionChoiceField(
         label=_("region"), required=False, queryset=Wilayah.objects.none(), empty_label=_("All")
@@ -174,6 +174,9 @@ class CandidateFilterForm(forms.Form):
         queryset=PpksType.objects.filter(is_active=True).order_by("number"),
         to_field_name="number",
         empty_label=_("All"),
+    )
+    diusulkan = forms.BooleanField(
+        label=_("only those proposed by the village and approved"), required=False
     )
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:

@@ -32,7 +32,16 @@ from garda.core.scoping import area_condition, is_within
 from garda.registry.models import Individu, Keluarga, PpksStatus, Relation
 from garda.wilayah.models import Level, Wilayah
 
-from .models import Enrolment, EnrolmentStatus, Program, Quota, TargetUnit
+from .models import (
+    Enrolment,
+    EnrolmentStatus,
+    Program,
+    Proposal,
+    ProposalKind,
+    ProposalStatus,
+    Quota,
+    TargetUnit,
+)
 
 # Statuses that keep a participant "in" a programme (a suspended participant is still enrolled:
 # they are resumed, not enrolled again).
@@ -152,18 +161,36 @@ def eligible_candidates(
     area: str | None = None,
     *,
     ppks_type: int | None = None,
+    proposed: bool = False,
 ) -> QuerySet[Any]:
     """Households (or residents, by the programme's target unit) visible to `user` that meet
     every rule of the programme and are not already in it. `area` narrows to a kecamatan or a
-    desa; `ppks_type` (a PPKS type id) to those with that active status.
+    desa; `ppks_type` (a PPKS type id) to those with that active status; `proposed` to those
+    the village proposed for this programme and the bupati approved.
 
     Rules: the household's desil at most the maximum (no desil: not eligible when the rule is
     set); an active PPKS status of one of the types (on the household or any current member
     for a household programme; on the person for an individual one); an age in the range (any
     current member, or the person); the programme's region and areas."""
+    rows: QuerySet[Any]
     if program.target_unit == TargetUnit.HOUSEHOLD:
-        return _eligible_households(program, user, area, ppks_type)
-    return _eligible_people(program, user, area, ppks_type)
+        rows = _eligible_households(program, user, area, ppks_type)
+    else:
+        rows = _eligible_people(program, user, area, ppks_type)
+    if proposed:
+        rows = rows.filter(pk__in=approved_aid(program).values(_subject_field(program)))
+    return rows
+
+
+def approved_aid(program: Program) -> QuerySet[Proposal]:
+    """The village's aid proposals for `program` that the bupati approved."""
+    return Proposal.objects.filter(
+        program=program, kind=ProposalKind.AID, status=ProposalStatus.APPROVED
+    )
+
+
+def _subject_field(program: Program) -> str:
+    return "keluarga_id" if program.target_unit == TargetUnit.HOUSEHOLD else "individu_id"
 
 
 def _eligible_households(
@@ -247,7 +274,8 @@ def _eligible_people(
 
 def candidate_page_rows(program: Program, rows: Iterable[Any]) -> list[Any]:
     """A page of candidates with what the page shows: for households the head of family and
-    the active PPKS statuses; for people their own statuses. Two queries per page."""
+    the active PPKS statuses; for people their own statuses; the approved aid proposal for the
+    programme, if the village proposed them. Three queries per page."""
     rows = list(rows)
     statuses = PpksStatus.objects.active().select_related("ppks_type").order_by("ppks_type__number")
     if program.target_unit == TargetUnit.HOUSEHOLD:
@@ -261,6 +289,15 @@ def candidate_page_rows(program: Program, rows: Iterable[Any]) -> list[Any]:
             row.head = row.heads[0] if row.heads else None
     else:
         prefetch_related_objects(rows, Prefetch("ppks", queryset=statuses, to_attr="active_ppks"))
+    subject = _subject_field(program)
+    approved = {
+        getattr(p, subject): p
+        for p in approved_aid(program)
+        .filter(**{f"{subject}__in": [row.pk for row in rows]})
+        .order_by("approved_on")
+    }
+    for row in rows:
+        row.approved_proposal = approved.get(row.pk)
     return rows
 
 

@@ -25,7 +25,15 @@ from garda.core.testing import (
 from garda.registry.models import Individu
 from garda.registry.tests.factories import SUNGAILIAT_DESA
 
-from ..models import Enrolment, EnrolmentEvent, EnrolmentStatus, Program, TargetUnit
+from ..models import (
+    Enrolment,
+    EnrolmentEvent,
+    EnrolmentStatus,
+    Program,
+    ProposalKind,
+    ProposalStatus,
+    TargetUnit,
+)
 from ..services.enrolment import (
     enrolment_end,
     enrolment_enrol,
@@ -33,6 +41,7 @@ from ..services.enrolment import (
     enrolment_resume,
     enrolment_suspend,
 )
+from ..services.proposals import proposal_create
 from .factories import (
     make_enrolment,
     make_keluarga_with_members,
@@ -40,6 +49,7 @@ from .factories import (
     make_program,
     make_quota,
 )
+from .test_proposals import advance, evidence, psm_of
 
 pytestmark = pytest.mark.django_db
 
@@ -442,6 +452,46 @@ def test_candidates_page_lists_filters_and_enrols_the_ticked(
     assert [m.level_tag for m in notes] == ["info"] and "2" in str(notes[0])
     assert Enrolment.objects.count() == 2
     assert EnrolmentEvent.objects.count() == 2
+
+
+def test_candidates_show_and_filter_the_village_s_approved_proposals(staf) -> None:
+    program = make_program(max_desil=4, target_unit=TargetUnit.HOUSEHOLD)
+    approved, verified, plain = (make_keluarga_with_members(code=LUMUT, desil=2) for _ in "abc")
+
+    def propose(keluarga: Any, status: str) -> Any:
+        proposal = proposal_create(
+            actor=psm_of(LUMUT),
+            kind=ProposalKind.AID,
+            data={
+                "keluarga": keluarga,
+                "program": program,
+                "justification": "Tidak mampu",
+                "latitude": "-1.6",
+                "longitude": "105.7",
+            },
+            files=evidence(),
+        )
+        return advance(proposal, status)
+
+    decree = propose(approved, ProposalStatus.APPROVED)
+    propose(verified, ProposalStatus.VERIFIED)  # not approved yet: not "proposed" here
+    client = client_for(staf)
+    url = reverse("programs:candidates", args=[program.pk])
+    page = client.get(url)
+    rows = {row.pk: row.approved_proposal for row in page.context["object_list"]}
+    assert rows == {approved.pk: decree, verified.pk: None, plain.pk: None}
+    assert decree.get_absolute_url() in page.content.decode()
+    assert decree.decree_number in page.content.decode()
+    only = client.get(url, {"diusulkan": "on"})
+    assert [row.pk for row in only.context["object_list"]] == [approved.pk]
+    # Approved for another programme: not this one's proposal.
+    other = make_program(max_desil=4, target_unit=TargetUnit.HOUSEHOLD)
+    assert [
+        row.pk
+        for row in client.get(
+            reverse("programs:candidates", args=[other.pk]), {"diusulkan": "on"}
+        ).context["object_list"]
+    ] == []
 
 
 @pytest.mark.usefixtures("english")

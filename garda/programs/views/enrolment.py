@@ -69,6 +69,7 @@ class CandidateListView(ProgramPageMixin, PartialMixin, TemplateView):
         return form, {
             "area": data["wilayah"].code if data.get("wilayah") else None,
             "ppks_type": data["ppks"].pk if data.get("ppks") else None,
+            "proposed": data["diusulkan"],
         }
 
     def page(self) -> tuple[CandidateFilterForm, Page]:
