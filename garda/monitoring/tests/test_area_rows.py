@@ -2,6 +2,8 @@
 several areas, read them instead of every PSM's rows, so they must say exactly what the PSM
 rows say: compared here with a kecamatan's page, which reads the PSM rows themselves."""
 
+import importlib
+
 import pytest
 from django.urls import reverse
 
@@ -124,3 +126,15 @@ def test_a_reader_whose_second_area_was_retired_sees_the_first_directly(scored):
     page = client_for(reader).get(reverse("monitoring:dashboard"))
     assert page.status_code == 200
     assert page.context["area"].code == BELINYU
+
+
+def test_the_migration_adds_up_the_months_already_rolled_up(province, scored):
+    from django.apps import apps
+
+    migration = importlib.import_module("garda.monitoring.migrations.0003_area_rollups")
+    before = summary(board("19"))
+    AreaRollup.objects.all().delete()
+    AreaScore.objects.all().delete()
+    migration.add_up_existing_rollups(apps, None)
+    assert AreaScore.objects.get(wilayah_id=BANGKA, month=MONTH).psms_year == 2
+    assert summary(board("19")) == before
