@@ -98,7 +98,7 @@ TABLES = [
 def months_ending_last_month(count: int) -> list[datetime.date]:
     from django.utils import timezone
 
-    from garda.monitoring.rollups import first_of_month, previous_month
+    from garda.core.periods import first_of_month, previous_month
 
     months = [previous_month(first_of_month(timezone.localdate()))]
     while len(months) < count:
@@ -466,8 +466,8 @@ def explain_dashboard(area: str, month: datetime.date) -> None:
     """The plans of the dashboard's heaviest reads: the area sums and the 12-month trend."""
     from django.db.models.functions import Left
 
+    from garda.core.periods import months_back
     from garda.monitoring.models import Rollup, Score
-    from garda.monitoring.selectors import months_back
 
     sums = (
         Rollup.objects.within(area)
@@ -491,7 +491,7 @@ def cases_for(
     from django.urls import reverse
 
     from garda.accounts.roles import Role
-    from garda.monitoring.rollups import month_bounds
+    from garda.core.periods import month_bounds
     from garda.pilar.models import Pilar
 
     month = months[-1]

@@ -47,6 +47,7 @@ from garda.activities.models import Activity, ActivityEvent
 from garda.activities.models import Status as ActivityStatus
 from garda.cases.models import RESPONSE_KINDS, Case, CaseEvent, EventKind
 from garda.cases.models import Status as CaseStatus
+from garda.core.periods import first_of_month, month_bounds, next_month, previous_month
 from garda.pilar.models import PSM, Pilar
 from garda.pilar.models import Status as PilarStatus
 from garda.programs.models import Distribution, DistributionStatus, Proposal, ProposalStatus
@@ -113,25 +114,6 @@ class Figure:
     numerator: Decimal = Decimal(0)
     denominator: Decimal | None = None
     value: Decimal | None = None
-
-
-def first_of_month(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def next_month(month: datetime.date) -> datetime.date:
-    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-
-
-def previous_month(month: datetime.date) -> datetime.date:
-    return (month - datetime.timedelta(days=1)).replace(day=1)
-
-
-def month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
-    """The month as an aware [start, end) range in the office's time zone."""
-    start = timezone.make_aware(datetime.datetime.combine(month, datetime.time()))
-    end = timezone.make_aware(datetime.datetime.combine(next_month(month), datetime.time()))
-    return start, end
 
 
 def _quantize(value: Decimal | float) -> Decimal:

@@ -17,8 +17,15 @@ from typing import Any
 
 from django.db.models import Avg, Count, F, Max, Model, Q, Value
 from django.db.models.functions import Left
-from django.utils import formats, timezone
+from django.utils import timezone
 
+from garda.core.periods import (
+    first_of_month,
+    month_label,
+    months_back,
+    next_month,
+    previous_month,
+)
 from garda.core.scoping import area_condition
 from garda.pilar.models import PSM, Pilar
 from garda.wilayah.models import Level, Wilayah
@@ -43,37 +50,12 @@ from .rollups import (
     SCORE_MEANS,
     Targets,
     achievement,
-    first_of_month,
-    next_month,
-    previous_month,
 )
 
 CODE_LENGTH = {Level.PROVINSI: 2, Level.KABUPATEN: 5, Level.KECAMATAN: 8, Level.DESA: 13}
 SUPPORT_BELOW = Decimal(60)  # a score under this: the PSM needs support
 COVERAGE_LISTED = 100  # villages named in each coverage list of a dashboard
 ONE_PLACE = Decimal("0.1")
-
-
-def parse_month(text: str | None, default: datetime.date | None = None) -> datetime.date:
-    """'2026-09' -> 1 September 2026; anything else -> the current month (or `default`)."""
-    fallback = default or first_of_month(timezone.localdate())
-    try:
-        year, month = (text or "").split("-")
-        parsed = datetime.date(int(year), int(month), 1)
-    except ValueError:
-        return fallback
-    return parsed if 2000 <= parsed.year <= 2100 else fallback
-
-
-def month_label(month: datetime.date) -> str:
-    return formats.date_format(month, "F Y")
-
-
-def months_back(month: datetime.date, count: int) -> list[datetime.date]:
-    months = [month]
-    while len(months) < count:
-        months.insert(0, (months[0] - datetime.timedelta(days=1)).replace(day=1))
-    return months
 
 
 def active_indicators() -> list[Indicator]:

@@ -9,10 +9,10 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from garda.core.periods import first_of_month, previous_month
 from garda.core.testing import BINTET, LUMUT
 
 from ..models import Rollup
-from ..rollups import first_of_month, previous_month
 from ..tasks import refresh_desa_month_soon, refresh_desa_month_task, refresh_rollups_task
 from . import factories as f
 from .factories import MONTH, at

@@ -12,14 +12,14 @@ from django.views.generic import TemplateView
 
 from garda.activities.models import Activity
 from garda.activities.models import Status as ActivityStatus
+from garda.core.periods import month_bounds, month_label, next_month
+from garda.core.views import AreaMixin
 from garda.reports.charts import BRAND, Bar, BarChart, Series
 from garda.wilayah.models import Level
 
 from .. import selectors
 from ..charts import LineChart, Point, ScatterMap, Spot, TileMap
 from ..permissions import MANAGE, VIEW, VIEW_PEOPLE
-from ..rollups import month_bounds
-from .common import AreaMixin
 
 
 def trend_chart(title: str, trend: list) -> LineChart:
@@ -105,8 +105,8 @@ class RecognitionView(AreaMixin, TemplateView):
             period = str(year)
         else:
             year = None
-            start, end = month, selectors.next_month(month)
-            period = selectors.month_label(month)
+            start, end = month, next_month(month)
+            period = month_label(month)
         return {
             **super().get_context_data(**kwargs),
             **self.period_context(month),

@@ -12,12 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, View
 
 from garda.audit.services import audit_view
-from garda.core.views import ScopedMixin
+from garda.core.views import AreaMixin, ScopedMixin
 from garda.pilar.models import PSM, Pilar
 
 from .. import selectors
 from ..permissions import VIEW, VIEW_PEOPLE
-from .common import AreaMixin
 from .dashboards import trend_chart
 
 

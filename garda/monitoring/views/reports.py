@@ -6,12 +6,12 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.views.generic import View
 
+from garda.core.views import AreaMixin
 from garda.reports.xlsx import file_response
 from garda.wilayah.models import Level
 
 from .. import report
 from ..permissions import VIEW, VIEW_PEOPLE
-from .common import AreaMixin
 
 
 class ReportView(AreaMixin, View):
