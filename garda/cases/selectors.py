@@ -1,5 +1,6 @@
-"""Reads about social cases: the lists, the case page, the home-page summary and the figures a
-monitoring dashboard needs, all through the one scoping path."""
+"""Reads about social cases: the lists, the case page, the home-page summary and the figures of
+an area (its page, and the oracle the monitoring rollups are tested against), all through the
+one scoping path."""
 
 import datetime
 import statistics
@@ -7,15 +8,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Left, TruncMonth
 from django.utils import timezone
 
 from garda.accounts.models import User
 from garda.accounts.roles import Perm
+from garda.core.periods import month_bounds, months_back
+from garda.wilayah.models import Level, Wilayah
 
 from .models import (
     RESPONSE_KINDS,
     Case,
     CaseEvent,
+    CaseQuerySet,
     EventKind,
     PlanAction,
     Referral,
@@ -195,6 +200,96 @@ def case_metrics(
         referrals_sent=counts["sent"],
         referrals_completed=counts["completed"],
     )
+
+
+@dataclass(frozen=True)
+class AreaCases:
+    """One row of an area's case figures: a region, its month, and its cases now."""
+
+    area: Wilayah
+    figures: CaseMetrics
+    open_now: int
+    overdue_now: int
+
+
+@dataclass(frozen=True)
+class CaseFigures:
+    total: AreaCases
+    rows: list[AreaCases]  # by child region (none for a desa)
+    trend: list[tuple[datetime.date, int, int]]  # (month, opened, closed), last 12 months
+
+
+def case_figures(*, fetched_by: User, area: Wilayah, month: datetime.date) -> CaseFigures:
+    """The case figures of `area` for `month`, by child region, with the open and overdue cases
+    of today and the cases opened and closed in each of the last 12 months."""
+    start, end = month_bounds(month)
+    children = (
+        list(Wilayah.objects.filter(parent=area, is_active=True).order_by("code"))
+        if area.level < Level.DESA
+        else []
+    )
+    cases = Case.objects.visible_to(fetched_by, READ_PERMISSION).within(area.code)
+    now = _open_and_overdue(cases, len(children[0].code) if children else None)
+
+    def row(region: Wilayah) -> AreaCases:
+        figures = case_metrics(fetched_by=fetched_by, start=start, end=end, region=region.code)
+        open_now, overdue_now = now.get(region.code if region is not area else "", (0, 0))
+        return AreaCases(region, figures, open_now, overdue_now)
+
+    return CaseFigures(
+        total=row(area),
+        rows=[row(child) for child in children],
+        trend=_opened_and_closed(cases, month),
+    )
+
+
+def _open_and_overdue(cases: CaseQuerySet, length: int | None) -> dict[str, tuple[int, int]]:
+    """{child region code: (open, overdue)} today, and the same for the whole area under ""."""
+    counts: dict[str, tuple[int, int]] = {"": (cases.active().count(), cases.overdue().count())}
+    if length is None:
+        return counts
+    overdue = dict(
+        cases.overdue()
+        .annotate(child=Left("wilayah_id", length))
+        .values_list("child")
+        .annotate(n=Count("pk"))
+        .values_list("child", "n")
+    )
+    for child, n in (
+        cases.active()
+        .annotate(child=Left("wilayah_id", length))
+        .values_list("child")
+        .annotate(n=Count("pk"))
+        .values_list("child", "n")
+    ):
+        counts[child] = (n, overdue.get(child, 0))
+    return counts
+
+
+def _opened_and_closed(
+    cases: QuerySet[Case], month: datetime.date
+) -> list[tuple[datetime.date, int, int]]:
+    """Cases opened and closed in each of the 12 months up to `month` (one query)."""
+    months = months_back(month, 12)
+    start, _end = month_bounds(months[0])
+    _start, end = month_bounds(month)
+    counted = {
+        (timezone.localtime(m).date() if isinstance(m, datetime.datetime) else m, kind): n
+        for m, kind, n in CaseEvent.objects.filter(
+            case__in=cases.values("pk"),
+            kind__in=(EventKind.OPENED, EventKind.CLOSED),
+            at__gte=start,
+            at__lt=end,
+        )
+        .annotate(m=TruncMonth("at", tzinfo=timezone.get_current_timezone()))
+        .values_list("m", "kind")
+        .annotate(n=Count("pk"))
+        .values_list("m", "kind", "n")
+    }
+    return [
+        (m, counted.get((m, EventKind.OPENED), 0), counted.get((m, EventKind.CLOSED), 0))
+        for m in months
+    ]
 
 
 def open_referrals(*, fetched_by: User) -> QuerySet[Referral]:

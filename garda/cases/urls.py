@@ -1,4 +1,4 @@
-from .views import cases, documents, institutions, referrals, workflow
+from .views import cases, documents, figures, institutions, referrals, workflow
 
 app_name = "cases"
 urlpatterns = (
@@ -7,4 +7,5 @@ urlpatterns = (
     + workflow.urlpatterns
     + referrals.urlpatterns
     + documents.urlpatterns
+    + figures.urlpatterns
 )

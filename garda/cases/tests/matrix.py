@@ -52,6 +52,11 @@ def institution_kwargs(ctx: Ctx) -> dict[str, Any]:
     return {"pk": made.pk}
 
 
+def area_kwargs(ctx: Ctx) -> dict[str, Any]:
+    """The case figures of the object region (a desa: its own figures, no child rows)."""
+    return {"_query": f"wilayah={ctx.code}&bulan=2026-09"}
+
+
 view = Perm.VIEW_CASES
 handle = Perm.HANDLE_CASES
 institutions = Perm.MANAGE_INSTITUTIONS
@@ -63,6 +68,7 @@ ENTRIES: dict[str, Entry] = {
     "cases:institution_update": scoped(institutions, institution_kwargs),
     "cases:list": page(view),
     "cases:mine": page(view),
+    "cases:figures": scoped(view, area_kwargs),
     "cases:create": page(handle),
     "cases:detail": scoped(view, case_kwargs),
     "cases:update": scoped(handle, case_kwargs),

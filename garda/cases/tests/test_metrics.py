@@ -1,12 +1,14 @@
-"""The monitoring figures come from the stored case events alone."""
+"""The case figures come from the stored case events alone: the selector, and the page that
+shows them by region."""
 
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from garda.accounts.roles import Role
-from garda.core.testing import BANGKA, BINTET, LUMUT, OTHER_DESA, make_user
+from garda.core.testing import BANGKA, BELINYU, BINTET, LUMUT, OTHER_DESA, client_for, make_user
 
 from .. import services
 from ..models import Case, CaseEvent, EventKind, Status
@@ -25,8 +27,11 @@ def shift(case: Case, kind: str, at: datetime.datetime) -> None:
     CaseEvent.objects.filter(pk=event.pk).update(at=at)
 
 
-def test_figures_from_the_events():
-    staff = dinas_staff()
+@pytest.fixture
+def march() -> dict[str, Case]:
+    """Cases of March 2026: quick (Lumut, answered in 2 h, closed on day 10), slow (Bintet,
+    answered in 30 h, a referral completed), waiting (Lumut, no answer yet), and one in
+    another district."""
     quick = case_in(Status.CLOSED, code=LUMUT)  # opened, responded after 2 h, closed on day 10
     shift(quick, EventKind.OPENED, START)
     CaseEvent.objects.filter(case=quick).exclude(kind=EventKind.OPENED).update(
@@ -52,6 +57,12 @@ def test_figures_from_the_events():
     outside = case_in(Status.CLOSED, code=OTHER_DESA)  # another district: never counted
     CaseEvent.objects.filter(case=outside).update(at=START + datetime.timedelta(days=1))
 
+    return {"quick": quick, "slow": slow, "waiting": waiting, "outside": outside}
+
+
+def test_figures_from_the_events(march):
+    staff = dinas_staff()
+    slow = march["slow"]
     end = START + datetime.timedelta(days=31)
     figures = case_metrics(fetched_by=staff, start=START, end=end)
     assert figures.opened == 3
@@ -89,3 +100,41 @@ def test_an_empty_period_has_no_medians():
     assert figures.median_hours_to_first_response is None
     assert figures.median_days_to_close is None
     assert figures.caseload == 1
+
+
+def test_the_figures_page_by_desa_with_today_s_overdue_cases(march, english):
+    Case.objects.filter(pk=march["waiting"].pk).update(
+        response_due=timezone.now() - datetime.timedelta(hours=1)
+    )
+    client = client_for(coordinator(LUMUT))
+    page = client.get(reverse("cases:figures"), {"wilayah": BELINYU, "bulan": "2026-03"})
+    assert page.status_code == 200
+    figures = page.context["figures"]
+    rows = {row.area.code: row for row in figures.rows}
+    lumut, bintet = rows[LUMUT], rows[BINTET]
+    assert (lumut.figures.opened, lumut.figures.closed, lumut.open_now, lumut.overdue_now) == (
+        2,
+        1,
+        1,
+        1,
+    )
+    assert lumut.figures.median_days_to_close == 10.0
+    assert (bintet.figures.opened, bintet.figures.referrals_completed, bintet.open_now) == (1, 1, 1)
+    assert bintet.figures.median_hours_to_first_response == 30.0
+    total = figures.total
+    assert (total.figures.opened, total.open_now, total.overdue_now) == (3, 2, 1)
+    assert sum(row.figures.opened for row in figures.rows) == total.figures.opened
+    assert figures.trend[-1] == (datetime.date(2026, 3, 1), 3, 1)
+    assert [t[1:] for t in figures.trend[:-1]] == [(0, 0)] * 11
+    html = page.content.decode()
+    assert "Cases opened and closed, last 12 months" in html
+    assert f"region={LUMUT}&amp;overdue=on" in html  # the overdue count opens the list
+
+
+def test_a_psm_sees_the_figures_of_the_own_desa_only(march):
+    client = client_for(make_user(Role.PSM, LUMUT))
+    page = client.get(reverse("cases:figures"), {"bulan": "2026-03"})
+    assert page.context["area"].code == LUMUT
+    assert page.context["figures"].rows == []
+    assert page.context["figures"].total.figures.opened == 2
+    assert client.get(reverse("cases:figures"), {"wilayah": BINTET}).status_code == 404
