@@ -138,3 +138,20 @@ def test_the_migration_adds_up_the_months_already_rolled_up(province, scored):
     migration.add_up_existing_rollups(apps, None)
     assert AreaScore.objects.get(wilayah_id=BANGKA, month=MONTH).psms_year == 2
     assert summary(board("19")) == before
+
+
+def test_areas_of_different_levels_side_by_side(scored):
+    # A coordinator of Belinyu who also serves one desa of Sungailiat.
+    reader = make_user(Role.KOORDINATOR, BELINYU)
+    desa = Wilayah.objects.filter(parent_id=SUNGAILIAT).order_by("code").first()
+    assert desa is not None
+    RoleAssignment.objects.create(
+        user=reader, role=Role.KOORDINATOR, wilayah_id=desa.code, valid_from=at(1).date()
+    )
+    page = client_for(reader).get(reverse("monitoring:dashboard"), {"bulan": f"{MONTH:%Y-%m}"})
+    overview = page.context["board"]
+    assert [row.code for row in overview.rows] == sorted([BELINYU, desa.code])
+    by_code = {row.code: row for row in overview.rows}
+    assert by_code[BELINYU].values == board(BELINYU).total.values
+    assert by_code[desa.code].score is None  # nobody works there
+    assert overview.villages == board(BELINYU).villages + 1
