@@ -69,6 +69,7 @@ ENTRIES: dict[str, Entry] = {
     "cases:list": page(view),
     "cases:mine": page(view),
     "cases:figures": scoped(view, area_kwargs),
+    "cases:figures_xlsx": scoped(view, area_kwargs),
     "cases:create": page(handle),
     "cases:detail": scoped(view, case_kwargs),
     "cases:update": scoped(handle, case_kwargs),

@@ -2,13 +2,16 @@
 shows them by region."""
 
 import datetime
+import io
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from garda.accounts.roles import Role
 from garda.core.testing import BANGKA, BELINYU, BINTET, LUMUT, OTHER_DESA, client_for, make_user
+from garda.wilayah.models import Wilayah
 
 from .. import services
 from ..models import Case, CaseEvent, EventKind, Status
@@ -138,3 +141,16 @@ def test_a_psm_sees_the_figures_of_the_own_desa_only(march):
     assert page.context["figures"].rows == []
     assert page.context["figures"].total.figures.opened == 2
     assert client.get(reverse("cases:figures"), {"wilayah": BINTET}).status_code == 404
+
+
+def test_the_figures_table_as_a_workbook(march, english):
+    client = client_for(coordinator(LUMUT))
+    response = client.get(reverse("cases:figures_xlsx"), {"wilayah": BELINYU, "bulan": "2026-03"})
+    assert response.status_code == 200
+    assert "angka-kasus-19.01.02-2026-03.xlsx" in response["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = {row[0]: row[1:] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    lumut = rows[Wilayah.objects.get(code=LUMUT).name]
+    assert lumut[2:4] == (2, 1)  # opened, closed
+    assert rows["Total"][2] == 3
+    assert rows["Total"][4] == 16.0  # median hours to first response
