@@ -16,6 +16,7 @@ urlpatterns = [
     path("notifikasi/", include("garda.notifications.urls")),
     path("kegiatan/", include("garda.activities.urls")),
     path("kinerja/", include("garda.monitoring.urls")),
+    path("privasi/insiden/", include("garda.privacy.urls")),
     path("api/", include("garda.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # Technical admins log in through Garda's own login (throttled, audited, 2FA), not Django's.

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "garda.notifications",
     "garda.activities",
     "garda.monitoring",
+    "garda.privacy",
     "garda.ops",
     "rest_framework",
     "drf_spectacular",

@@ -41,6 +41,8 @@ class Perm(StrEnum):
     REPORT_ACTIVITIES = "report_activities"  # field activity reports and meetings, offline sync
     VERIFY_ACTIVITIES = "verify_activities"  # verify or return activity reports
     MANAGE_MONITORING = "manage_monitoring"  # indicators, targets, monitoring visits
+    MANAGE_PRIVACY = "manage_privacy"  # record personal-data incidents, trace and notify them
+    VIEW_PRIVACY = "view_privacy"  # read personal-data incidents and their notices
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
@@ -73,6 +75,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.VIEW_AGGREGATES,
             Perm.VIEW_AUDIT,
             Perm.VIEW_CASES,
+            Perm.VIEW_PRIVACY,
         }
     ),
     Role.KOORDINATOR: frozenset(

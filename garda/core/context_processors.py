@@ -67,6 +67,7 @@ NAV: list[tuple[str | Promise | None, list[tuple[str | Promise, str, Perm | None
             (_("Regions"), "wilayah:list", Perm.VIEW_REGIONS),
             (_("Users"), "accounts:user_list", Perm.MANAGE_USERS),
             (_("Audit trail"), "audit:list", Perm.VIEW_AUDIT),
+            (_("Personal data incidents"), "privacy:list", Perm.VIEW_PRIVACY),
         ],
     ),
     (None, [(_("Notifications"), "notifications:list", Perm.VIEW_REGIONS)]),
