@@ -2,10 +2,12 @@
 input's shape; the rules (order of the steps, times, who may be named) are in `services`."""
 
 import datetime
+import uuid
 from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from garda.accounts.forms import RegionChoiceField
@@ -21,11 +23,10 @@ from .services import EDITABLE_FIELDS, accounts_of
 class AccountChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
         label = f"{obj.name} ({obj.username})"
-        return label if obj.is_active else f"{label}, {_('deactivated')}"
+        return label if obj.is_active else gettext("%(account)s, deactivated") % {"account": label}
 
 
-def _now_to_the_minute() -> datetime.datetime:
-    return timezone.localtime().replace(second=0, microsecond=0)
+END_OF_MINUTE = datetime.timedelta(minutes=1, microseconds=-1)
 
 
 def _datetime_field(label: Any, **kwargs: Any) -> forms.DateTimeField:
@@ -80,14 +81,12 @@ class IncidentForm(forms.Form):
 
     def __init__(self, *args: Any, actor: User, incident: Incident | None = None, **kwargs: Any):
         if incident is not None:
-            kwargs.setdefault(
-                "initial",
-                {
-                    **{name: getattr(incident, name) for name in EDITABLE_FIELDS},
-                    "discovered_at": timezone.localtime(incident.discovered_at),
-                    "version": incident.version,
-                },
-            )
+            kwargs["initial"] = {
+                **{name: getattr(incident, name) for name in EDITABLE_FIELDS},
+                "discovered_at": timezone.localtime(incident.discovered_at),
+                "version": incident.version,
+                **kwargs.get("initial", {}),
+            }
         super().__init__(*args, **kwargs)
         self.incident = incident
         reporters = self.fields["reported_by"]
@@ -133,27 +132,38 @@ class StepForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, incident: Incident, **kwargs: Any) -> None:
-        kwargs.setdefault(
-            "initial",
-            {"to_status": next_status(incident.status), "version": incident.version},
-        )
+        kwargs["initial"] = {
+            "to_status": next_status(incident.status),
+            "version": incident.version,
+            **kwargs.get("initial", {}),
+        }
         super().__init__(*args, **kwargs)
 
 
 class FindForm(forms.Form):
     """Which account, in which period: Garda lists the residents whose records it read,
-    revealed or exported then."""
+    revealed or exported then. Times are whole minutes: "to 10:15" includes 10:15:59, or up to
+    now when that minute is still running."""
 
     account = AccountChoiceField(label=_("account"), queryset=User.objects.none())
     start = _datetime_field(_("from"))
-    end = _datetime_field(_("to"))
+    end = _datetime_field(_("to"), required=False, help_text=_("Leave empty for up to now."))
+    # A new id each time the form is shown: sending the same form twice makes one search.
+    client_uuid = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, incident: Incident, **kwargs: Any) -> None:
+        kwargs["initial"] = {"client_uuid": uuid.uuid4(), **kwargs.get("initial", {})}
         super().__init__(*args, **kwargs)
         accounts = self.fields["account"]
         assert isinstance(accounts, forms.ModelChoiceField)  # noqa: S101 - declared above
         accounts.queryset = accounts_of(incident.wilayah_id)
-        self.fields["end"].initial = _now_to_the_minute()
+
+    def clean_end(self) -> datetime.datetime:
+        end: datetime.datetime | None = self.cleaned_data.get("end")
+        now = timezone.now()
+        if end is None:
+            return now
+        return min(end.replace(second=0, microsecond=0) + END_OF_MINUTE, now)
 
 
 class RemoveSearchForm(forms.Form):

@@ -252,6 +252,8 @@ class AffectedSearch(BaseModel):
     )
     events = models.PositiveIntegerField(_("audit events"), default=0)
     people = models.PositiveIntegerField(_("residents"), default=0)
+    # The id the search form was given when it was shown: sending it twice makes one search.
+    client_uuid = models.UUIDField(null=True, blank=True, editable=False)
 
     objects = IncidentChildQuerySet.as_manager()
 
@@ -266,6 +268,7 @@ class AffectedSearch(BaseModel):
             models.CheckConstraint(
                 condition=models.Q(start__lt=models.F("end")), name="search_window_forwards"
             ),
+            models.UniqueConstraint(fields=["client_uuid"], name="one_search_per_client_uuid"),
         ]
 
     def __str__(self) -> str:

@@ -7,6 +7,8 @@ number of people concerned per desa. The list holds names and addresses, with th
 only where the reader may reveal identifiers. Each download is an `export` in the audit trail.
 """
 
+import datetime
+
 from django.conf import settings
 from django.utils import timezone
 from django.utils.text import slugify
@@ -66,8 +68,8 @@ def _parent_name(desa: Wilayah) -> str:
     return desa.parent.name if desa.parent else ""
 
 
-def _shown_time(value: object) -> str:
-    return f"{timezone.localtime(value, JAKARTA):%d/%m/%Y %H:%M}" if value else ""  # type: ignore[arg-type]
+def _shown_time(value: datetime.datetime | None) -> str:
+    return f"{timezone.localtime(value, JAKARTA):%d/%m/%Y %H:%M}" if value else ""
 
 
 def subjects_workbook(*, actor: User, incident: Incident) -> bytes:

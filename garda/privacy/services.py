@@ -8,10 +8,11 @@ do one thing), and writes each step as an `IncidentEvent` (ADR 0015). The notice
 """
 
 import datetime
+import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -320,9 +321,11 @@ def affected_find(
     account: User | None,
     start: datetime.datetime | None,
     end: datetime.datetime | None,
+    client_uuid: uuid.UUID | None = None,
 ) -> AffectedSearch:
     """Find the residents whose records `account` read, revealed or exported between `start`
-    and `end` (both included), in the incident's area, and add them to its list."""
+    and `end` (both included), in the incident's area, and add them to its list. The same
+    search, or the same form sent twice (`client_uuid`), is refused with `Duplicate`."""
     _check_manages(actor, incident.wilayah_id)
     locked = _locked(incident)
     _check_tracing(locked)
@@ -335,9 +338,10 @@ def affected_find(
         raise GardaError(_("The end must come after the start."), field="end")
     if end > timezone.now():
         raise GardaError(_("The period cannot end in the future."), field="end")
-    existing = AffectedSearch.objects.filter(
-        incident=locked, account=account, start=start, end=end
-    ).first()
+    same = Q(incident=locked, account=account, start=start, end=end)
+    if client_uuid is not None:
+        same |= Q(client_uuid=client_uuid)
+    existing = AffectedSearch.objects.filter(same).first()
     if existing is not None:
         raise Duplicate(
             _("This search was made already: its residents are on the list."), existing=existing
@@ -352,6 +356,7 @@ def affected_find(
         start=start,
         end=end,
         run_by=actor,
+        client_uuid=client_uuid,
         events=events.count(),
         people=len(touched),
     )
