@@ -20,6 +20,7 @@ from garda.core.testing import (
 )
 from garda.registry.tests.factories import register_individu
 
+from ..forms import FindForm
 from ..models import AffectedSearch, DataKind, Incident, Status
 from .factories import HOUR, advance, district_of, privacy_admin, record_incident
 
@@ -177,6 +178,12 @@ class TestSteps:
         assert again.status_code == 200 and "next step" in again.content.decode()
         assert incident.events.count() == 2
 
+    def test_the_step_form_carries_the_next_step_and_the_version(self, admin):
+        incident = record_incident(actor=admin)
+        page = client_for(admin).get(reverse("privacy:step", args=[incident.pk]))
+        assert page.context["form"].initial == {"to_status": "contained", "version": 1}
+        assert 'name="to_status" value="contained"' in page.content.decode()
+
     def test_the_page_offers_the_next_step(self, admin):
         incident = record_incident(actor=admin)
         body = client_for(admin).get(incident.get_absolute_url()).content.decode()
@@ -186,6 +193,23 @@ class TestSteps:
 
 
 class TestFind:
+    def test_the_period_is_in_whole_minutes_up_to_now(self, admin):
+        incident = record_incident(actor=admin)
+
+        def end(value: str) -> datetime.datetime:
+            form = FindForm(
+                {"account": str(admin.pk), "start": "2026-01-05T08:00", "end": value},
+                incident=incident,
+            )
+            assert form.is_valid(), form.errors
+            return form.cleaned_data["end"]
+
+        until = end("2026-01-05T10:15")
+        assert f"{timezone.localtime(until):%H:%M:%S.%f}" == "10:15:59.999999"
+        before = timezone.now()
+        assert before <= end("") <= timezone.now()
+        assert before <= end(local(timezone.now())) <= timezone.now()
+
     def test_find_through_the_page_and_the_counts_by_desa(self, admin):
         suspect = make_user(Role.STAF_DINAS, BANGKA)
         person = register_individu(code=LUMUT)
