@@ -112,6 +112,14 @@ class IncidentForm(forms.Form):
         )
         reporters.initial = actor.pk
 
+    def clean_discovered_at(self) -> datetime.datetime | None:
+        """The form shows minutes: an unchanged minute keeps the stored time to the second."""
+        value: datetime.datetime | None = self.cleaned_data.get("discovered_at")
+        stored = self.incident.discovered_at if self.incident else None
+        if value and stored and value == stored.replace(second=0, microsecond=0):
+            return stored
+        return value
+
     def service_data(self) -> dict[str, Any]:
         return {name: self.cleaned_data.get(name) for name in EDITABLE_FIELDS}
 

@@ -167,6 +167,24 @@ class TestRecordAndCorrect:
         incident.refresh_from_db()
         assert incident.measures == "Akun dinonaktifkan" and incident.version == 2
 
+    def test_an_unchanged_minute_keeps_the_time_of_discovery(self, admin):
+        incident = record_incident(actor=admin, measures="m")
+        advance(incident, Status.CONTAINED, actor=admin)
+        advance(incident, Status.SUBJECTS_NOTIFIED, actor=admin)
+        incident.refresh_from_db()
+        url = reverse("privacy:update", args=[incident.pk])
+        form = client_for(admin).get(url).context["form"]
+        data = {
+            **{k: v for k, v in form.initial.items() if v is not None},
+            "discovered_at": local(incident.discovered_at),
+            "reported_by": str(admin.pk),
+            "cause": "Kata sandi ditulis di HP",
+        }
+        assert client_for(admin).post(url, data).status_code == 302
+        changed = Incident.objects.get()
+        assert changed.cause == "Kata sandi ditulis di HP"
+        assert changed.discovered_at == incident.discovered_at
+
 
 class TestSteps:
     def test_a_step_through_the_page_and_the_second_click(self, admin):

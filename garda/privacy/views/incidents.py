@@ -147,15 +147,33 @@ class IncidentUpdateView(IncidentFormView):
         return self.done(_("Changes saved.") if changed else _("Nothing changed."))
 
 
+# What each step asks of the officer, shown above its form.
+STEP_GUIDANCE = {
+    Status.CONTAINED: gettext_lazy(
+        "Stop the exposure first: deactivate the accounts involved, change the passwords."
+    ),
+    Status.SUBJECTS_NOTIFIED: gettext_lazy(
+        "Send the notice to the residents concerned (the list: Residents concerned (XLSX)), "
+        "then record when it was sent. The list can no longer change afterwards."
+    ),
+    Status.AUTHORITY_NOTIFIED: gettext_lazy(
+        "Send the letter to the authority (PDF), then record when it was sent."
+    ),
+    Status.CLOSED: gettext_lazy("A closed incident can no longer be changed."),
+}
+
+
 class IncidentStepView(IncidentFormView):
     form_class = StepForm
-    title = gettext_lazy("Next step")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         step = next_status(self.incident.status)
+        if step is None:
+            return {**super().get_context_data(**kwargs), "title": _("This incident is closed.")}
         return {
             **super().get_context_data(**kwargs),
-            "intro": dict(Status.choices).get(step or "", _("This incident is closed.")),
+            "title": _("Record: %(step)s") % {"step": dict(Status.choices)[step]},
+            "intro": STEP_GUIDANCE[Status(step)],
         }
 
     def perform(self, form: StepForm) -> HttpResponse:
