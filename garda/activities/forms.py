@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from garda.accounts.models import User
 from garda.accounts.roles import Perm
 from garda.cases.models import ACTIVE_STATUSES, Case
+from garda.core.forms import DATETIME_FORMATS, DateTimeInput
 from garda.pilar.forms import VillageChoiceField
 from garda.pilar.models import Pilar
 from garda.programs.models import Program
@@ -20,17 +21,6 @@ from garda.registry.models import Individu, Keluarga
 from garda.wilayah.models import Level, Wilayah
 
 from .models import ActivityType, Meeting
-
-DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
-
-
-class DateTimeInput(forms.DateTimeInput):
-    """The phone's own date and time picker."""
-
-    input_type = "datetime-local"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
 def report_villages(user: User) -> QuerySet[Wilayah]:

@@ -111,6 +111,15 @@ def _page_counter_css() -> SafeString:
     return mark_safe(" ".join(pieces))  # noqa: S308 - made of css_string() pieces and counters
 
 
+def signatory() -> dict[str, str]:
+    """The head of office's signature block of official documents (`GARDA_HEAD_*`)."""
+    return {
+        "title": getattr(settings, "GARDA_HEAD_TITLE", "") or _("Head of Office"),
+        "name": getattr(settings, "GARDA_HEAD_NAME", ""),
+        "nip": getattr(settings, "GARDA_HEAD_NIP", ""),
+    }
+
+
 def letterhead_context(now: datetime.datetime | None = None) -> dict[str, Any]:
     """What `reports/_letterhead.html` and the page footer of `reports/pdf_base.html` show."""
     generated_at = timezone.localtime(now or timezone.now(), JAKARTA)

@@ -7,11 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from garda.core.pdf import render_pdf
+from garda.core.pdf import render_pdf, signatory
 from garda.reports import xlsx
 from garda.reports.charts import BRAND, Bar, BarChart, Series
 from garda.wilayah.models import Wilayah
@@ -67,14 +66,6 @@ def build(
         support=ranked["support"],
         visits=visits,
     )
-
-
-def signatory() -> dict[str, str]:
-    return {
-        "title": getattr(settings, "GARDA_HEAD_TITLE", "") or _("Head of Office"),
-        "name": getattr(settings, "GARDA_HEAD_NAME", ""),
-        "nip": getattr(settings, "GARDA_HEAD_NIP", ""),
-    }
 
 
 def charts(report: MonitoringReport) -> dict[str, Any]:

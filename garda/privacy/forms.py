@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from garda.accounts.forms import RegionChoiceField
 from garda.accounts.models import User
 from garda.accounts.roles import Perm
-from garda.activities.forms import DATETIME_FORMATS, DateTimeInput
+from garda.core.forms import DATETIME_FORMATS, DateTimeInput
 from garda.wilayah.models import Level, Wilayah
 
 from .models import DataKind, Incident, Status, next_status

@@ -19,9 +19,8 @@ from garda.accounts.roles import Perm
 from garda.audit.models import Action
 from garda.audit.services import audit_record
 from garda.core.errors import NotAllowed
-from garda.core.pdf import JAKARTA, render_pdf
+from garda.core.pdf import JAKARTA, render_pdf, signatory
 from garda.core.scoping import is_within
-from garda.monitoring.report import signatory
 from garda.reports import xlsx
 from garda.wilayah.models import Wilayah
 

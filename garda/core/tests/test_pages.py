@@ -73,6 +73,7 @@ class TestHomePerRole:
             reverse("wilayah:list"),
             reverse("accounts:user_list"),
             reverse("audit:list"),
+            reverse("privacy:list"),
         ]
         assert groups["Administration"].current and not groups["Field work"].current
         body = page.content.decode()
