@@ -58,9 +58,11 @@ def test_dinas_admin_sees_district_coverage_and_users(
     expect(page.locator("main h1")).to_contain_text("Bangka")
     expect(page.locator(".bars meter")).to_have_count(KECAMATAN_IN_BANGKA)
 
-    # On a phone the menu hides behind its toggle button.
+    # On a phone the menu hides behind its toggle button (which works once the page's script
+    # has run: wait for the load event, as a person waits for the page to settle).
     nav, toggle = page.locator("#nav"), page.locator(".menu-toggle")
     expect(nav).to_be_hidden()
+    page.wait_for_load_state("load")
     toggle.click()
     expect(nav).to_be_visible()
     expect(toggle).to_have_attribute("aria-expanded", "true")
