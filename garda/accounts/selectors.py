@@ -3,7 +3,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from garda.audit.models import AuditEvent
 
 from .models import RoleAssignment, User
-from .roles import Perm
+from .roles import ROLE_PERMISSIONS, Perm
 
 
 def user_list(*, fetched_by: User, filters: dict) -> QuerySet[User]:
@@ -25,3 +25,17 @@ def user_list(*, fetched_by: User, filters: dict) -> QuerySet[User]:
 def user_history(*, user: User, fetched_by: User) -> QuerySet[AuditEvent]:
     """The trail of an account, as far as the viewer may read the trail."""
     return AuditEvent.objects.visible_to(fetched_by, Perm.VIEW_AUDIT).for_object(user)[:50]
+
+
+def permission_holders(permission: str, code: str) -> list[RoleAssignment]:
+    """The active assignments of active accounts that grant `permission` for the region `code`
+    (given at `code` or at a region above it), the nearest region first: whom to tell."""
+    parts = code.split(".")
+    regions = [".".join(parts[:n]) for n in range(len(parts), 0, -1)]
+    roles = [role for role, perms in ROLE_PERMISSIONS.items() if permission in perms]
+    return list(
+        RoleAssignment.objects.active()
+        .filter(wilayah_id__in=regions, role__in=roles, user__is_active=True)
+        .select_related("user")
+        .order_by("-wilayah_id", "user__name")
+    )

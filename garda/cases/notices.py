@@ -8,10 +8,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from garda.notifications.models import Kind
-from garda.notifications.services import notify
+from garda.notifications.services import notify, office_language
 
 from .models import Case, Status
-from .services import _office_language
 
 
 def notify_overdue(*, now: datetime.datetime | None = None) -> int:
@@ -21,7 +20,7 @@ def notify_overdue(*, now: datetime.datetime | None = None) -> int:
     sent = 0
     cases = Case.objects.overdue(now).select_related("handler", "wilayah").order_by("reported_at")
     for case in cases.iterator(chunk_size=500):
-        with _office_language():
+        with office_language():
             if case.status == Status.OPEN and case.response_due < now:
                 text = _(
                     "Case %(number)s (%(title)s, %(desa)s) has had no response since %(when)s."

@@ -9,20 +9,20 @@ Notifications go out when the transaction commits.
 import datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from garda.accounts.models import RoleAssignment, User
-from garda.accounts.roles import ROLE_PERMISSIONS, Perm
+from garda.accounts.models import User
+from garda.accounts.roles import Perm
+from garda.accounts.selectors import permission_holders
 from garda.audit.services import audited_create, audited_update
 from garda.core.errors import GardaError, InvalidState, NotAllowed
 from garda.core.scoping import area_condition
 from garda.notifications.models import Kind
-from garda.notifications.services import notify
+from garda.notifications.services import notify, office_language
 from garda.pilar.models import Pilar
 from garda.registry.models import Individu, PpksType
 from garda.wilayah.models import Level, Wilayah
@@ -92,17 +92,8 @@ def _require(case: Case, allowed: tuple[str, ...], doing: str) -> None:
 def handler_candidates(code: str) -> list[User]:
     """Active users who may handle a case of region `code`: its PSM, the kecamatan
     coordinator, Dinas staff; ordered from the nearest to the farthest."""
-    parts = code.split(".")
-    ancestors = [".".join(parts[:n]) for n in range(1, len(parts) + 1)]
-    roles = [role for role, perms in ROLE_PERMISSIONS.items() if Perm.HANDLE_CASES in perms]
-    assignments = (
-        RoleAssignment.objects.active()
-        .filter(wilayah_id__in=ancestors, role__in=roles, user__is_active=True)
-        .select_related("user")
-        .order_by("-wilayah_id", "user__name")
-    )
     seen: dict[Any, User] = {}
-    for assignment in assignments:
+    for assignment in permission_holders(Perm.HANDLE_CASES, code):
         seen.setdefault(assignment.user_id, assignment.user)
     return list(seen.values())
 
@@ -152,11 +143,6 @@ def _move(case: Case, *, actor: User, to: str, extra: dict[str, Any] | None = No
     return before
 
 
-def _office_language() -> Any:
-    """Notices are stored text: written in the office's language, like its letters."""
-    return translation.override(settings.LANGUAGE_CODE)
-
-
 def _tell(
     user: User | None, actor: User, *, kind: str, text: str, case: Case, key: str = ""
 ) -> None:
@@ -174,15 +160,7 @@ def _after_response(case: Case, *, actor: User) -> None:
 
 def closing_approvers(case: Case) -> list[User]:
     """Who is asked to approve closing: the kecamatan coordinator(s); Dinas if there is none."""
-    parts = case.wilayah_id.split(".")
-    ancestors = [".".join(parts[:n]) for n in range(1, len(parts))]
-    roles = [r for r, perms in ROLE_PERMISSIONS.items() if Perm.APPROVE_CASE_CLOSING in perms]
-    assignments = list(
-        RoleAssignment.objects.active()
-        .filter(wilayah_id__in=ancestors, role__in=roles, user__is_active=True)
-        .select_related("user")
-        .order_by("-wilayah_id")
-    )
+    assignments = permission_holders(Perm.APPROVE_CASE_CLOSING, case.wilayah_id)
     if not assignments:
         return []
     nearest = assignments[0].wilayah_id
@@ -266,7 +244,7 @@ def case_open(
                 raise
     case.subjects.set(subjects)
     _event(case, actor=actor, kind=EventKind.OPENED, from_status="", at=reported)
-    with _office_language():
+    with office_language():
         text = _("Case %(number)s (%(title)s) in %(desa)s is assigned to you.") % {
             "number": case.number,
             "title": case.title,
@@ -522,7 +500,7 @@ def referral_send(
     )
     _after_response(case, actor=actor)
     if pilar is not None and pilar.user is not None:
-        with _office_language():
+        with office_language():
             text = _("Case %(number)s is referred to you.") % {"number": case.number}
         _tell(pilar.user, actor, kind=Kind.REFERRAL, text=text, case=case)
     return referral
@@ -560,7 +538,7 @@ def referral_answer(*, actor: User, referral: Referral, accepted: bool, note: st
         note=f"{referral.target_name}: {note}".strip(": "),
         referral=referral,
     )
-    with _office_language():
+    with office_language():
         text = (
             _("%(target)s accepted the referral of case %(number)s.")
             if accepted
@@ -594,7 +572,7 @@ def referral_complete(*, actor: User, referral: Referral, note: str) -> Referral
         note=f"{referral.target_name}: {note.strip()}",
         referral=referral,
     )
-    with _office_language():
+    with office_language():
         text = _("The referral of case %(number)s to %(target)s is completed.") % {
             "number": case.number,
             "target": referral.target_name,
@@ -627,7 +605,7 @@ def case_transfer(*, actor: User, case: Case, handler: User, note: str) -> Case:
         kind=EventKind.TRANSFERRED,
         note=f"{previous} → {handler}: {note.strip()}",
     )
-    with _office_language():
+    with office_language():
         text = _("Case %(number)s (%(title)s) is handed over to you by %(actor)s.") % {
             "number": case.number,
             "title": case.title,
@@ -668,7 +646,7 @@ def case_request_closing(*, actor: User, case: Case, note: str = "") -> Case:
     _event(
         case, actor=actor, kind=EventKind.CLOSING_REQUESTED, from_status=before, note=note.strip()
     )
-    with _office_language():
+    with office_language():
         text = _("%(actor)s asks you to approve closing case %(number)s (%(title)s).") % {
             "actor": actor,
             "number": case.number,
@@ -697,7 +675,7 @@ def case_decide_closing(*, actor: User, case: Case, approve: bool, note: str = "
         _event(
             case, actor=actor, kind=EventKind.CLOSING_REFUSED, from_status=before, note=note.strip()
         )
-    with _office_language():
+    with office_language():
         text = (
             _("Case %(number)s is closed.")
             if approve

@@ -3,17 +3,23 @@ an email. Both happen only when the surrounding transaction commits, so a refuse
 rolled-back change notifies nobody."""
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from garda.accounts.models import User
 
 from .models import Kind, Notification
 
 logger = logging.getLogger(__name__)
+
+
+def office_language() -> Any:
+    """Notices are stored text: write them in the office's language, like its letters."""
+    return translation.override(settings.LANGUAGE_CODE)
 
 
 def notify(
