@@ -1,17 +1,16 @@
 """Reads of field activities: lists, the coordinator's queue, a report's page and the monthly
 reports. Every read starts from `visible_to(user, permission)`."""
 
-import calendar
 import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.utils import formats
 
 from garda.accounts.models import User
 from garda.accounts.roles import Perm
 from garda.cases.models import Case
+from garda.core.periods import month_label
 from garda.pilar.models import Pilar
 from garda.wilayah.models import Wilayah
 
@@ -65,16 +64,6 @@ def meeting_list(*, fetched_by: User) -> QuerySet[Meeting]:
     )
 
 
-def month_label(year: int, month: int) -> str:
-    return formats.date_format(datetime.date(year, month, 1), "F Y")
-
-
-def month_bounds(year: int, month: int) -> tuple[datetime.date, datetime.date]:
-    return datetime.date(year, month, 1), datetime.date(
-        year, month, calendar.monthrange(year, month)[1]
-    )
-
-
 @dataclass
 class TypeTotal:
     name: str
@@ -99,7 +88,7 @@ class MonthlyReport:
 
     @property
     def label(self) -> str:
-        return month_label(self.year, self.month)
+        return month_label(datetime.date(self.year, self.month, 1))
 
 
 def monthly_report(*, pilar: Pilar, year: int, month: int) -> MonthlyReport:
@@ -163,7 +152,7 @@ class KecamatanSummary:
 
     @property
     def label(self) -> str:
-        return month_label(self.year, self.month)
+        return month_label(datetime.date(self.year, self.month, 1))
 
     @property
     def total_verified(self) -> int:

@@ -18,6 +18,12 @@ def previous_month(month: datetime.date) -> datetime.date:
     return (month - datetime.timedelta(days=1)).replace(day=1)
 
 
+def month_dates(month: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The month of `month` as [first day, first day of the next month)."""
+    first = first_of_month(month)
+    return first, next_month(first)
+
+
 def month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
     """The month as an aware [start, end) range in the office's time zone."""
     start = timezone.make_aware(datetime.datetime.combine(month, datetime.time()))

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from garda.core.periods import (
     first_of_month,
+    month_dates,
     month_label,
     months_back,
     next_month,
@@ -222,7 +223,7 @@ def activity_indicator(indicators: list[Indicator]) -> Indicator | None:
 def period_bounds(month: datetime.date, year: int | None) -> tuple[datetime.date, datetime.date]:
     """[start, end) of the period: the month, or the year up to the current month."""
     if year is None:
-        return first_of_month(month), next_month(first_of_month(month))
+        return month_dates(month)
     current = next_month(first_of_month(timezone.localdate()))
     return datetime.date(year, 1, 1), min(datetime.date(year + 1, 1, 1), current)
 

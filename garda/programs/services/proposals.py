@@ -31,6 +31,7 @@ from garda.audit.models import Action
 from garda.audit.services import audit_record, audited_create, audited_delete, audited_update
 from garda.core.errors import Duplicate, GardaError, InvalidState, NotAllowed, SyncConflict
 from garda.core.nik import check_nik, check_no_kk, mask_identifier, normalise_digits
+from garda.core.periods import month_dates
 from garda.core.uploads import DOCUMENT, PHOTO, Accept, clean_upload
 from garda.registry.models import Individu, Keluarga, Relation
 from garda.registry.services import nik_hash
@@ -881,17 +882,11 @@ BNBA_COLUMNS = (
 BNBA_SHEET = "BNBA"
 
 
-def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
-    first = month.replace(day=1)
-    following = (first + datetime.timedelta(days=32)).replace(day=1)
-    return first, following
-
-
 def approved_in_month(
     *, fetched_by: User, month: datetime.date, wilayah: str = ""
 ) -> QuerySet[Proposal]:
     """Approved proposals of a month the user may see, with what the BNBA row needs."""
-    first, following = month_bounds(month)
+    first, following = month_dates(month)
     rows = Proposal.objects.visible_to(fetched_by, Perm.VERIFY_PROPOSALS).filter(
         status=ProposalStatus.APPROVED, approved_on__gte=first, approved_on__lt=following
     )
@@ -1085,7 +1080,7 @@ def proposal_filter(
     if wilayah:
         proposals = proposals.within(wilayah)
     if month is not None:
-        first, following = month_bounds(month)
+        first, following = month_dates(month)
         start = timezone.make_aware(datetime.datetime.combine(first, datetime.time.min))
         end = timezone.make_aware(datetime.datetime.combine(following, datetime.time.min))
         proposals = proposals.filter(
